@@ -1,1 +1,3 @@
-Console.WriteLine("x");
+using Fleet502.Agent;
+
+return await AgentCommandLine.Build().Parse(args).InvokeAsync();
