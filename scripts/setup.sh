@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what Fleet502's demo and tests need, idempotently: Debian packages (nginx, php-fpm,
+# supervisor, logrotate) and the NuGet packages of the solution. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+[ -x /usr/sbin/php-fpm8.2 ] || command -v php-fpm8.2 >/dev/null 2>&1 || need+=(php8.2-fpm)
+command -v supervisord >/dev/null 2>&1 || need+=(supervisor)
+command -v logrotate >/dev/null 2>&1 || [ -x /usr/sbin/logrotate ] || need+=(logrotate)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  # policy-rc.d keeps the packages' own services from starting: the project runs its own instances.
+  $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# The packaged nginx/php-fpm services are not needed (tests start their own on loopback).
+if command -v dotnet >/dev/null 2>&1; then
+  dotnet restore Fleet502.sln --verbosity quiet
+else
+  echo "setup: the .NET 10 SDK is required (dotnet on PATH)" >&2
+  exit 1
+fi

@@ -1,0 +1,41 @@
+namespace Fleet502.EndToEndTests.Harness;
+
+/// <summary>The agent program, configured by a JSON file like a user would write.</summary>
+public sealed class AgentRunner : IDisposable
+{
+    private readonly ChildProcess _process;
+
+    private AgentRunner(ChildProcess process, string agentId)
+    {
+        _process = process;
+        AgentId = agentId;
+    }
+
+    public string AgentId { get; }
+
+    public string Output => _process.Output;
+
+    public static async Task<AgentRunner> StartAsync(TempDir dir, string collectorGrpcUrl, string errorLog, string agentId = "e2e-host")
+    {
+        var state = dir.File("agent-state");
+        Directory.CreateDirectory(state);
+        var config = $$"""
+            {
+              "AgentId": "{{agentId}}",
+              "Hostname": "{{agentId}}",
+              "Roles": ["load_balancer", "app"],
+              "StateDirectory": "{{state}}",
+              "Collector": { "Url": "{{collectorGrpcUrl}}", "Token": "{{CollectorServer.AgentToken}}" },
+              "Nginx": { "ErrorLogs": ["{{errorLog}}"] },
+              "Listeners": { "SampleInterval": "00:00:00.500" }
+            }
+            """;
+        var configPath = dir.File("agent.json");
+        await File.WriteAllTextAsync(configPath, config);
+        var process = new ChildProcess("agent", "dotnet", [RepoPaths.AgentDll, "--config", configPath]);
+        await process.WaitForLineAsync(l => l.Contains("Connected to the collector", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        return new AgentRunner(process, agentId);
+    }
+
+    public void Dispose() => _process.Dispose();
+}
