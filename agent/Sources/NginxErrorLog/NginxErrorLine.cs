@@ -32,4 +32,9 @@ public ref struct NginxErrorLine
     public ReadOnlySpan<byte> Referrer;
     /// <summary>True when the context part was present (<c>, client: ...</c> or <c>, server: ...</c>).</summary>
     public bool HasContext;
+    /// <summary>
+    /// True for stream (TCP/UDP) proxy lines: <c>bytes from/to</c> context, <c>udp client:</c>, or an
+    /// upstream without a scheme. They have no HTTP response, so no status.
+    /// </summary>
+    public bool IsStream;
 }

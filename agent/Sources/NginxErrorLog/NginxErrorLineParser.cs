@@ -15,6 +15,8 @@ public static class NginxErrorLineParser
     private const int MaxPrefixScan = 256;
 
     private static ReadOnlySpan<byte> ClientMarker => ", client: "u8;
+    private static ReadOnlySpan<byte> UdpClientMarker => ", udp client: "u8;
+    private static ReadOnlySpan<byte> BytesMarker => ", bytes from/to "u8;
     private static ReadOnlySpan<byte> ServerMarker => ", server: "u8;
     private static ReadOnlySpan<byte> RequestMarker => ", request: \""u8;
     private static ReadOnlySpan<byte> SubrequestMarker => ", subrequest: \""u8;
@@ -120,6 +122,14 @@ public static class NginxErrorLineParser
     private static void ParseMessageAndContext(ReadOnlySpan<byte> s, scoped ref NginxErrorLine parsed)
     {
         var contextStart = s.IndexOf(ClientMarker);
+        var udp = s.IndexOf(UdpClientMarker);
+        if (udp >= 0 && (contextStart < 0 || udp < contextStart))
+        {
+            // Stream UDP sessions write ", udp client: "; treat it as the client field.
+            contextStart = udp;
+            parsed.IsStream = true;
+        }
+
         if (contextStart < 0)
         {
             contextStart = s.IndexOf(ServerMarker);
@@ -171,13 +181,19 @@ public static class NginxErrorLineParser
         // The fields come in a fixed order (ngx_http_log_error_handler); each runs to the next
         // marker found. Values are not escaped by nginx, so a quote inside one is kept as is.
         var cursor = 0;
-        parsed.Client = TakeField(ctx, ref cursor, ClientMarker, quoted: false);
+        parsed.Client = TakeField(ctx, ref cursor, parsed.IsStream ? UdpClientMarker : ClientMarker, quoted: false);
         parsed.Server = TakeField(ctx, ref cursor, ServerMarker, quoted: false);
         parsed.Request = TakeField(ctx, ref cursor, RequestMarker, quoted: true);
         _ = TakeField(ctx, ref cursor, SubrequestMarker, quoted: true);
         parsed.Upstream = TakeField(ctx, ref cursor, UpstreamMarker, quoted: true);
         parsed.Host = TakeField(ctx, ref cursor, HostMarker, quoted: true);
         parsed.Referrer = TakeField(ctx, ref cursor, ReferrerMarker, quoted: true);
+
+        // Stream lines end with byte counters and name the peer without a scheme ("10.0.0.1:3306").
+        if (ctx.IndexOf(BytesMarker) >= 0 || (!parsed.Upstream.IsEmpty && parsed.Upstream.IndexOf("://"u8) < 0))
+        {
+            parsed.IsStream = true;
+        }
     }
 
     private static ReadOnlySpan<byte> TakeField(ReadOnlySpan<byte> ctx, scoped ref int cursor, ReadOnlySpan<byte> marker, bool quoted)
