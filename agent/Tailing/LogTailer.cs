@@ -1,0 +1,314 @@
+using Fleet502.Agent.Platform;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace Fleet502.Agent.Tailing;
+
+/// <summary>
+/// Follows every file that matches a set of paths and globs (<c>/var/log/nginx/*.log</c>):
+/// <list type="bullet">
+/// <item>rename + create: the renamed file is read to its end until it has been idle for
+/// <see cref="TailerSettings.RotateWait"/> (nginx writes to it until it reopens its logs), while
+/// the new file is read from its first byte;</item>
+/// <item>copytruncate: a truncated file is read again from 0 as a new generation, after the
+/// unread tail is taken from the copy (found by its fingerprint);</item>
+/// <item>delete while open: drained through the open handle;</item>
+/// <item>compressed rotated files (<c>.gz</c>, ...) are never read;</item>
+/// <item>a restart resumes each file at its checkpoint when (device, inode) and the fingerprint
+/// still match, so a recycled inode is read as the new file it is.</item>
+/// </list>
+/// Problems with one path (permission denied, a directory or FIFO in place of a file) are
+/// reported once and never stop the other files.
+/// </summary>
+public sealed partial class LogTailer : IDisposable
+{
+    private static readonly string[] CompressedSuffixes = [".gz", ".xz", ".bz2", ".zst", ".lz4", ".zip", ".Z"];
+
+    private readonly IReadOnlyList<string> _patterns;
+    private readonly TailerSettings _settings;
+    private readonly CheckpointStore _checkpoints;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Dictionary<FileIdentity, TailedFile> _files = [];
+    private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
+    private readonly bool _firstRun;
+    private long _lastDiscovery;
+    private bool _discoveredOnce;
+
+    public LogTailer(IReadOnlyList<string> patterns, TailerSettings settings, CheckpointStore checkpoints, TimeProvider time, ILogger logger)
+    {
+        _patterns = patterns;
+        _settings = settings;
+        _checkpoints = checkpoints;
+        _time = time;
+        _logger = logger;
+        // Only a host's very first run starts existing files at their end; after that, a file
+        // without a checkpoint appeared while the agent was away and is read from its start.
+        _firstRun = checkpoints.Checkpoints.Count == 0;
+        if (checkpoints.LoadProblem is { } problem)
+        {
+            LogCheckpointProblem(problem);
+        }
+    }
+
+    public IReadOnlyCollection<TailedFile> Files => _files.Values;
+
+    /// <summary>Problems reported so far (unreadable paths, non-regular files).</summary>
+    public long Problems { get; private set; }
+
+    /// <summary>Directories to watch for changes (inotify), one per pattern.</summary>
+    public IEnumerable<string> Directories =>
+        _patterns.Select(p => Path.GetDirectoryName(Path.GetFullPath(p)) ?? "/").Distinct(StringComparer.Ordinal);
+
+    /// <summary>Discovers files (at most every <see cref="TailerSettings.DiscoveryInterval"/> unless forced) and reads what is new.</summary>
+    /// <returns>Bytes read.</returns>
+    public long Poll(FileLineHandler handler, bool forceDiscovery = false)
+    {
+        var now = _time.GetTimestamp();
+        if (forceDiscovery || !_discoveredOnce || _time.GetElapsedTime(_lastDiscovery, now) >= _settings.DiscoveryInterval)
+        {
+            Discover(now);
+            _lastDiscovery = now;
+        }
+
+        long total = 0;
+        foreach (var file in _files.Values.ToList())
+        {
+            if (file.WasTruncated())
+            {
+                total += RecoverTruncated(file, handler, now);
+            }
+
+            total += file.Read(handler, _settings.ReadBudgetPerFile, now);
+            if (file.Rotated && _time.GetElapsedTime(file.LastDataAt, now) >= _settings.RotateWait)
+            {
+                LogClosed(file.Path, file.Offset);
+                _files.Remove(file.Identity);
+                file.Dispose();
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Checkpoints of every open file, at the offset <paramref name="committed"/> says is safe.</summary>
+    public IEnumerable<Checkpoint> Checkpoints(Func<TailedFile, long> committed) =>
+        _files.Values.Select(f => new Checkpoint(f.Path, f.Identity.Device, f.Identity.Inode, f.Generation,
+            f.Fingerprint.Length, f.Fingerprint.Hash, Math.Min(f.Offset, committed(f))));
+
+    private void Discover(long now)
+    {
+        var seen = new HashSet<FileIdentity>();
+        foreach (var path in ExpandPatterns())
+        {
+            if (!FileIdentity.Stat(path, out var identity, out var regular))
+            {
+                continue;
+            }
+
+            if (!regular)
+            {
+                ReportOnce(path, "is not a regular file (directory, FIFO, socket or device); skipped");
+                continue;
+            }
+
+            seen.Add(identity);
+            if (_files.TryGetValue(identity, out var known))
+            {
+                known.Path = path;
+                known.Rotated = false;
+                continue;
+            }
+
+            Open(path, identity, now);
+        }
+
+        foreach (var file in _files.Values)
+        {
+            if (!seen.Contains(file.Identity) && !file.Rotated)
+            {
+                // Renamed out of the patterns or deleted: keep reading through the open handle until idle.
+                file.Rotated = true;
+                LogRotated(file.Path, file.Offset);
+            }
+        }
+
+        _discoveredOnce = true;
+    }
+
+    private void Open(string path, FileIdentity identity, long now)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ReportOnce(path, e.Message);
+            return;
+        }
+
+        _reported.Remove(path);
+        var length = RandomAccess.GetLength(handle);
+        long offset;
+        uint generation;
+        string how;
+        if (_checkpoints.Find(identity, handle) is { } checkpoint)
+        {
+            offset = Math.Min(checkpoint.Offset, length);
+            generation = checkpoint.Generation;
+            how = "checkpoint";
+        }
+        else if (IsCopyOfOpenFile(identity, handle))
+        {
+            // A copy made by copytruncate inside the patterns: its lines are read through the original.
+            offset = length;
+            generation = _checkpoints.NextGeneration();
+            how = "copy of a followed file, skipped";
+        }
+        else if (_firstRun && !_discoveredOnce && !_settings.ReadFromStart)
+        {
+            // First start without a checkpoint: old history is not news.
+            offset = length;
+            generation = _checkpoints.NextGeneration();
+            how = "end";
+        }
+        else
+        {
+            offset = 0;
+            generation = _checkpoints.NextGeneration();
+            how = "start";
+        }
+
+        _files[identity] = new TailedFile(path, handle, identity, generation, offset, _settings.MaxLineBytes, now);
+        LogOpened(path, identity.ToString(), offset, how);
+    }
+
+    private bool IsCopyOfOpenFile(FileIdentity identity, SafeFileHandle handle) =>
+        _files.Values.Any(f => f.Identity != identity && f.Fingerprint.Length > 0 && f.Fingerprint.Matches(handle));
+
+    private long RecoverTruncated(TailedFile file, FileLineHandler handler, long now)
+    {
+        long total = 0;
+        var copy = FindCopy(file);
+        if (copy is not null)
+        {
+            // The copy holds, at the same offsets, whatever we had not read before the truncation.
+            using var tail = new TailedFile(file.Path, copy, file.Identity, file.Generation, file.Offset, _settings.MaxLineBytes, now);
+            total = tail.Read((_, line, offset, truncated) => handler(file, line, offset, truncated), long.MaxValue, now);
+        }
+
+        LogTruncated(file.Path, file.Offset, copy is not null);
+        file.Restart(_checkpoints.NextGeneration());
+        return total;
+    }
+
+    private SafeFileHandle? FindCopy(TailedFile file)
+    {
+        var directory = Path.GetDirectoryName(file.Path);
+        if (directory is null || !Directory.Exists(directory))
+        {
+            return null;
+        }
+
+        foreach (var candidate in Directory.EnumerateFiles(directory))
+        {
+            if (IsCompressed(candidate) || !FileIdentity.Stat(candidate, out var id, out var regular) || !regular || id == file.Identity)
+            {
+                continue;
+            }
+
+            try
+            {
+                var handle = File.OpenHandle(candidate, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                if (RandomAccess.GetLength(handle) >= file.Offset && file.Fingerprint.Matches(handle))
+                {
+                    return handle;
+                }
+
+                handle.Dispose();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return null;
+    }
+
+    private IEnumerable<string> ExpandPatterns()
+    {
+        foreach (var pattern in _patterns)
+        {
+            var full = Path.GetFullPath(pattern);
+            var directory = Path.GetDirectoryName(full) ?? "/";
+            var name = Path.GetFileName(full);
+            if (name.IndexOfAny(['*', '?']) < 0)
+            {
+                yield return full;
+                continue;
+            }
+
+            IEnumerable<string> matches;
+            try
+            {
+                matches = Directory.Exists(directory)
+                    ? Directory.EnumerateFiles(directory, name, new EnumerationOptions { MatchType = MatchType.Simple, IgnoreInaccessible = true }).ToList()
+                    : [];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                ReportOnce(directory, e.Message);
+                continue;
+            }
+
+            foreach (var match in matches)
+            {
+                if (!IsCompressed(match))
+                {
+                    yield return match;
+                }
+            }
+        }
+    }
+
+    private static bool IsCompressed(string path) => CompressedSuffixes.Any(s => path.EndsWith(s, StringComparison.Ordinal));
+
+    private void ReportOnce(string path, string problem)
+    {
+        if (_reported.Add(path))
+        {
+            Problems++;
+            LogProblem(path, problem);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var file in _files.Values)
+        {
+            file.Dispose();
+        }
+
+        _files.Clear();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Following {Path} ({Identity}) from offset {Offset} ({How})")]
+    private partial void LogOpened(string path, string identity, long offset, string how);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Path} was rotated or deleted at offset {Offset}; reading it to its end")]
+    private partial void LogRotated(string path, long offset);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed rotated file {Path} after it stayed idle, at offset {Offset}")]
+    private partial void LogClosed(string path, long offset);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Path} was truncated at offset {Offset} (copytruncate); unread tail taken from the copy: {FromCopy}")]
+    private partial void LogTruncated(string path, long offset, bool fromCopy);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot follow {Path}: {Problem}")]
+    private partial void LogProblem(string path, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoints: {Problem}")]
+    private partial void LogCheckpointProblem(string problem);
+}
