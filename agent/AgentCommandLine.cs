@@ -1,8 +1,9 @@
 using System.CommandLine;
+using Fleet502.Agent.Commands;
 
 namespace Fleet502.Agent;
 
-/// <summary><c>fleet502-agent [run] [--config FILE]</c>.</summary>
+/// <summary><c>fleet502-agent [run] [--config FILE]</c> and <c>fleet502-agent explain [--file F] [--log-format F]</c>.</summary>
 public static class AgentCommandLine
 {
     public const string DefaultConfigPath = "/etc/fleet502/agent.json";
@@ -22,6 +23,7 @@ public static class AgentCommandLine
         {
             config,
             run,
+            ExplainCommand.Create(),
         };
         root.SetAction((parse, ct) => AgentHost.RunAsync(parse.GetValue(config), ct));
         return root;
