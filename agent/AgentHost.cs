@@ -1,7 +1,8 @@
 using Fleet502.Agent.Configuration;
 using Fleet502.Agent.Shipping;
-using Fleet502.Agent.Sources.Listeners;
+using Fleet502.Agent.Sources.Processes;
 using Fleet502.Agent.Sources.NginxErrorLog;
+using Fleet502.Agent.Tailing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -89,10 +90,10 @@ public static class AgentHost
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventQueue>();
-        builder.Services.AddSingleton(new ProcNetReader());
+        builder.Services.AddSingleton<PendingOffsets>();
         builder.Services.AddHostedService<CollectorStreamer>();
         builder.Services.AddHostedService<ErrorLogSource>();
-        builder.Services.AddHostedService<ListenerSampler>();
+        builder.Services.AddHostState();
         return builder.Build();
     }
 

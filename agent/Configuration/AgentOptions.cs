@@ -32,4 +32,7 @@ public sealed class AgentOptions
 
     [Required]
     public ListenerOptions Listeners { get; set; } = new();
+
+    [Required]
+    public SupervisorOptions Supervisors { get; set; } = new();
 }
