@@ -18,7 +18,11 @@ public sealed class CollectorOptions
     /// <summary>Longest wait between reconnect attempts. Default 30 s.</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Events held in memory while unacknowledged; when full, sources stop reading. Default 100,000.</summary>
+    /// <summary>Events held while unacknowledged; when full, sources stop reading. Default 20,000.</summary>
     [Range(100, 10_000_000)]
-    public int MaxInFlightEvents { get; set; } = 100_000;
+    public int MaxInFlightEvents { get; set; } = 20_000;
+
+    /// <summary>Disk spool bound (StateDirectory/spool); when full, sources stop reading. Default 64 MiB.</summary>
+    [Range(1024 * 1024, 1L << 40)]
+    public long SpoolMaxBytes { get; set; } = 64 * 1024 * 1024;
 }

@@ -1,4 +1,6 @@
 using Fleet502.Agent.Configuration;
+using Fleet502.Agent.Platform;
+using Fleet502.Agent.Tailing;
 using Fleet502.Protos.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -12,12 +14,14 @@ namespace Fleet502.Agent.Shipping;
 
 /// <summary>
 /// Keeps one bidirectional stream to the collector: Hello → Welcome(last seq held) → batches
-/// with sequence numbers → acks. Events stay in flight until acknowledged and are sent again
-/// after a reconnect, so a collector outage loses nothing that is still in this process.
-/// Reconnects with jittered exponential backoff.
+/// with sequence numbers → acks. Every event is spooled to disk before it is sent and stays in
+/// flight until acknowledged; after a reconnect or a restart it is sent again, and the collector
+/// drops what it already holds. An acknowledgement releases the event's source offset, which
+/// lets the file checkpoint advance. Reconnects with jittered exponential backoff.
 /// </summary>
 public sealed partial class CollectorStreamer(
     EventQueue queue,
+    PendingOffsets pending,
     IOptions<AgentOptions> options,
     ILogger<CollectorStreamer> logger,
     TimeProvider time) : BackgroundService
@@ -27,6 +31,8 @@ public sealed partial class CollectorStreamer(
     private readonly LinkedList<Event> _inFlight = new();
     private readonly SemaphoreSlim _acked = new(0);
     private ulong _nextSeq = 1;
+    private Spool? _spool;
+    private long _lastSync;
 
     /// <summary>Highest sequence number the collector acknowledged.</summary>
     public ulong AckedSeq { get; private set; }
@@ -34,6 +40,18 @@ public sealed partial class CollectorStreamer(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
+        using var spool = new Spool(Path.Combine(settings.StateDirectory, "spool"), settings.Collector.SpoolMaxBytes, 4 * 1024 * 1024, logger);
+        lock (_gate)
+        {
+            foreach (var evt in spool.Recover())
+            {
+                _inFlight.AddLast(evt);
+                _nextSeq = evt.Seq + 1;
+            }
+
+            _spool = spool;
+        }
+
         using var channel = GrpcChannel.ForAddress(settings.Collector.Url, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler
@@ -172,7 +190,13 @@ public sealed partial class CollectorStreamer(
         while (_inFlight.First is { } first && first.Value.Seq <= seq)
         {
             _inFlight.RemoveFirst();
+            if (first.Value.Source is { } source)
+            {
+                pending.Release(new FileIdentity(source.Device, source.Inode), source.Generation, source.Offset);
+            }
         }
+
+        _spool?.Acknowledge(seq);
     }
 
     private async Task ResendInFlightAsync(IClientStreamWriter<AgentMessage> requests, CancellationToken ct)
@@ -196,8 +220,8 @@ public sealed partial class CollectorStreamer(
         var maxInFlight = options.Value.Collector.MaxInFlightEvents;
         while (await queue.Reader.WaitToReadAsync(ct))
         {
-            // Back-pressure: stop taking events while too many are unacknowledged.
-            while (InFlightCount() >= maxInFlight)
+            // Back-pressure: stop taking events while too many are unacknowledged or the spool is full.
+            while (IsFull(maxInFlight))
             {
                 await _acked.WaitAsync(ct);
             }
@@ -211,6 +235,14 @@ public sealed partial class CollectorStreamer(
                     _inFlight.AddLast(evt);
                     batch.Events.Add(evt);
                 }
+
+                // On disk before on the wire: a crash from here on loses nothing.
+                _spool?.Append(batch.Events);
+                if (time.GetElapsedTime(_lastSync) >= TimeSpan.FromSeconds(1))
+                {
+                    _spool?.Sync();
+                    _lastSync = time.GetTimestamp();
+                }
             }
 
             if (batch.Events.Count > 0)
@@ -220,11 +252,11 @@ public sealed partial class CollectorStreamer(
         }
     }
 
-    private int InFlightCount()
+    private bool IsFull(int maxInFlight)
     {
         lock (_gate)
         {
-            return _inFlight.Count;
+            return _inFlight.Count >= maxInFlight || (_spool?.IsFull ?? false);
         }
     }
 

@@ -206,7 +206,14 @@ public sealed class LogTailerTests : IDisposable
         var confPath = Path.Combine(_dir, "logrotate.conf");
         File.WriteAllText(confPath, logrotateConfig);
         var reopenFlag = Path.Combine(_dir, "reopen");
-        using var tailer = NewTailer(new TailerSettings { ReadFromStart = true, RotateWait = TimeSpan.FromMilliseconds(500) }, pattern);
+        // nginx's log exists before the agent starts; the agent re-scans often (in service, inotify wakes it).
+        File.WriteAllText(Log, "");
+        using var tailer = NewTailer(new TailerSettings
+        {
+            ReadFromStart = true,
+            RotateWait = TimeSpan.FromMilliseconds(500),
+            DiscoveryInterval = TimeSpan.FromMilliseconds(100),
+        }, pattern);
         var seen = new Dictionary<int, int>();
         var pause = new ManualResetEventSlim(true);
         var paused = new ManualResetEventSlim(false);
