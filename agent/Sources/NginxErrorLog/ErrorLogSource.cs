@@ -87,13 +87,7 @@ public sealed partial class ErrorLogSource(
 
         _blamed++;
         var id = follower.Identity;
-        coalescer.Add(parsed, classification, line, new SourceRef
-        {
-            Path = follower.Path,
-            Device = id?.Device ?? 0,
-            Inode = id?.Inode ?? 0,
-            Offset = offset,
-        });
+        coalescer.Add(parsed, classification, line, new LineOrigin(follower.Path, id?.Device ?? 0, id?.Inode ?? 0, offset));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Following nginx error log {Path} from offset {Offset}")]

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Fleet502.Benchmarks.ErrorLineBenchmarks).Assembly).Run(args);
