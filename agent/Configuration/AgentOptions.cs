@@ -35,4 +35,10 @@ public sealed class AgentOptions
 
     [Required]
     public SupervisorOptions Supervisors { get; set; } = new();
+
+    [Required]
+    public PhpFpmOptions PhpFpm { get; set; } = new();
+
+    [Required]
+    public KernelOptions Kernel { get; set; } = new();
 }

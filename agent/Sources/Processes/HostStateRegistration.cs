@@ -1,6 +1,8 @@
 using Fleet502.Agent.Configuration;
 using Fleet502.Agent.Shipping;
+using Fleet502.Agent.Sources.Kernel;
 using Fleet502.Agent.Sources.Listeners;
+using Fleet502.Agent.Sources.PhpFpm;
 using Fleet502.Agent.Sources.Supervisors;
 using Fleet502.Agent.Sources.Supervisors.Docker;
 using Fleet502.Agent.Sources.Supervisors.Pm2;
@@ -63,6 +65,21 @@ public static class HostStateRegistration
 
             return new ServiceStateSampler(supervisors, sp.GetRequiredService<EventQueue>(), sp.GetRequiredService<ServiceDirectory>(),
                 sp.GetRequiredService<ILogger<ServiceStateSampler>>(), time, o.SampleInterval, o.FullSnapshotInterval);
+        });
+
+        services.AddHostedService(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value.PhpFpm;
+            var readers = o.Pools.Select(p => new FpmStatusReader(FastCgiEndpoint.Parse(p.Endpoint), p.StatusPath, o.Timeout)).ToList();
+            return new FpmPoolSampler(readers, sp.GetRequiredService<EventQueue>(), sp.GetRequiredService<ILogger<FpmPoolSampler>>(),
+                sp.GetRequiredService<TimeProvider>(), o.SampleInterval, o.FullSnapshotInterval);
+        });
+
+        services.AddHostedService(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value.Kernel;
+            return new OomKillSource(sp.GetRequiredService<EventQueue>(), sp.GetRequiredService<ILogger<OomKillSource>>(),
+                sp.GetRequiredService<TimeProvider>(), o);
         });
         return services;
     }
