@@ -1,6 +1,7 @@
 using Fleet502.Agent.Configuration;
-using Fleet502.Agent.Tailing;
+using Fleet502.Agent.Platform;
 using Fleet502.Agent.Shipping;
+using Fleet502.Agent.Tailing;
 using Fleet502.Protos.V1;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,70 +10,82 @@ using Microsoft.Extensions.Options;
 namespace Fleet502.Agent.Sources.NginxErrorLog;
 
 /// <summary>
-/// Follows the configured nginx error logs: each new line is parsed and classified, upstream
-/// failures are coalesced and queued for the collector; everything else is counted and skipped.
+/// Follows the configured nginx error logs (paths and globs, through rotation): each new line is
+/// parsed and classified, upstream failures are coalesced and queued for the collector; everything
+/// else is counted and skipped. Checkpoints advance only past lines whose events the collector
+/// has acknowledged, so a crash re-reads, never skips.
 /// </summary>
 public sealed partial class ErrorLogSource(
     EventQueue queue,
+    PendingOffsets pending,
     IOptions<AgentOptions> options,
     ILogger<ErrorLogSource> logger,
     TimeProvider time) : BackgroundService
 {
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
     private long _lines;
     private long _blamed;
     private long _unparsed;
+    private long _truncated;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var nginx = options.Value.Nginx;
-        var coalescer = new UpstreamErrorCoalescer(nginx.CoalesceWindow, time);
-        var followers = new List<FileFollower>();
-        foreach (var path in nginx.ErrorLogs)
+        var settings = options.Value;
+        var nginx = settings.Nginx;
+        var coalescer = new UpstreamErrorCoalescer(nginx.CoalesceWindow, time,
+            origin => pending.Add(new FileIdentity(origin.Device, origin.Inode), origin.Generation, origin.Offset));
+        var checkpoints = new CheckpointStore(Path.Combine(settings.StateDirectory, "error-log"), time);
+        using var tailer = new LogTailer(nginx.ErrorLogs, new TailerSettings
         {
-            var follower = new FileFollower(path, nginx.MaxLineBytes);
-            if (!follower.TryOpen(fromEnd: !nginx.ReadFromStart))
-            {
-                LogWaitingForFile(path);
-            }
-
-            followers.Add(follower);
-            LogFollowing(path, follower.Offset);
-        }
+            MaxLineBytes = nginx.MaxLineBytes,
+            ReadFromStart = nginx.ReadFromStart,
+        }, checkpoints, time, logger);
+        using var changes = new ChangeNotifier(tailer.Directories, (dir, why) => LogNoInotify(dir, why));
 
         var ready = new List<Event>();
+        var lastCheckpoint = time.GetTimestamp();
+        FileLineHandler onLine = (file, line, offset, truncated) => OnLine(coalescer, file, line, offset, truncated);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                foreach (var follower in followers)
-                {
-                    var source = follower;
-                    follower.Poll((line, offset, truncated) => OnLine(coalescer, source, line, offset));
-                }
-
+                tailer.Poll(onLine);
                 coalescer.Drain(ready);
                 foreach (var evt in ready)
                 {
+                    // Waits while the stream is full: the log file is the buffer.
                     await queue.EnqueueAsync(evt, stoppingToken);
                 }
 
                 ready.Clear();
-                await Task.Delay(nginx.PollInterval, time, stoppingToken);
+                if (time.GetElapsedTime(lastCheckpoint) >= CheckpointInterval)
+                {
+                    checkpoints.Save(tailer.Checkpoints(pending.Committed));
+                    lastCheckpoint = time.GetTimestamp();
+                }
+
+                await changes.WaitAsync(nginx.PollInterval, time, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            LogStopped(_lines, _blamed, _unparsed);
         }
         finally
         {
-            followers.ForEach(f => f.Dispose());
+            // What was not acknowledged stays behind the checkpoint and is read again next start.
+            checkpoints.Save(tailer.Checkpoints(pending.Committed));
+            LogStopped(_lines, _blamed, _unparsed, _truncated);
         }
     }
 
-    private void OnLine(UpstreamErrorCoalescer coalescer, FileFollower follower, ReadOnlySpan<byte> line, long offset)
+    private void OnLine(UpstreamErrorCoalescer coalescer, TailedFile file, ReadOnlySpan<byte> line, long offset, bool truncated)
     {
         _lines++;
+        if (truncated)
+        {
+            _truncated++;
+        }
+
         if (!NginxErrorLineParser.TryParse(line, out var parsed))
         {
             _unparsed++;
@@ -86,16 +99,12 @@ public sealed partial class ErrorLogSource(
         }
 
         _blamed++;
-        var id = follower.Identity;
-        coalescer.Add(parsed, classification, line, new LineOrigin(follower.Path, id?.Device ?? 0, id?.Inode ?? 0, offset));
+        coalescer.Add(parsed, classification, line, new LineOrigin(file.Path, file.Identity.Device, file.Identity.Inode, offset, file.Generation));
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Following nginx error log {Path} from offset {Offset}")]
-    private partial void LogFollowing(string path, long offset);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No inotify on {Directory} ({Reason}); polling instead")]
+    private partial void LogNoInotify(string directory, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "nginx error log {Path} is not readable yet; will pick it up when it appears")]
-    private partial void LogWaitingForFile(string path);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Error log source stopped: {Lines} lines read, {Blamed} upstream failures, {Unparsed} unparsable lines skipped")]
-    private partial void LogStopped(long lines, long blamed, long unparsed);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Error log source stopped: {Lines} lines read, {Blamed} upstream failures, {Unparsed} unparsable and {Truncated} over-long lines")]
+    private partial void LogStopped(long lines, long blamed, long unparsed, long truncated);
 }
