@@ -31,6 +31,7 @@ public sealed partial class LogTailer : IDisposable
     private readonly ILogger _logger;
     private readonly Dictionary<FileIdentity, TailedFile> _files = [];
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
+    private readonly List<TailedFile> _copyDrains = [];
     private readonly bool _firstRun;
     private long _lastDiscovery;
     private bool _discoveredOnce;
@@ -72,6 +73,15 @@ public sealed partial class LogTailer : IDisposable
         }
 
         long total = 0;
+        foreach (var copy in _copyDrains)
+        {
+            using (copy)
+            {
+                total += copy.Read(handler, long.MaxValue, now);
+            }
+        }
+
+        _copyDrains.Clear();
         foreach (var file in _files.Values.ToList())
         {
             if (file.WasTruncated())
@@ -123,6 +133,11 @@ public sealed partial class LogTailer : IDisposable
             Open(path, identity, now);
         }
 
+        if (!_discoveredOnce)
+        {
+            ResumeRotatedSinceLastRun(now);
+        }
+
         foreach (var file in _files.Values)
         {
             if (!seen.Contains(file.Identity) && !file.Rotated)
@@ -160,6 +175,15 @@ public sealed partial class LogTailer : IDisposable
             generation = checkpoint.Generation;
             how = "checkpoint";
         }
+        else if (!_discoveredOnce && _checkpoints.Checkpoints.FirstOrDefault(c => c.Device == identity.Device && c.Inode == identity.Inode) is { } truncated)
+        {
+            // Same file, other first bytes: truncated (copytruncate) while the agent was away.
+            // Its unread tail is in the copy, if the copy is still there.
+            DrainCopyOf(truncated, path, identity, now);
+            offset = 0;
+            generation = _checkpoints.NextGeneration();
+            how = "start (truncated while stopped)";
+        }
         else if (IsCopyOfOpenFile(identity, handle))
         {
             // A copy made by copytruncate inside the patterns: its lines are read through the original.
@@ -185,18 +209,72 @@ public sealed partial class LogTailer : IDisposable
         LogOpened(path, identity.ToString(), offset, how);
     }
 
+    /// <summary>
+    /// Files renamed out of the patterns while the agent was stopped still hold unread lines:
+    /// find them by (device, inode) and fingerprint next to their old path and drain them.
+    /// </summary>
+    private void ResumeRotatedSinceLastRun(long now)
+    {
+        foreach (var checkpoint in _checkpoints.Checkpoints)
+        {
+            var identity = new FileIdentity(checkpoint.Device, checkpoint.Inode);
+            if (_files.ContainsKey(identity) || Path.GetDirectoryName(checkpoint.Path) is not { } directory || !Directory.Exists(directory))
+            {
+                continue;
+            }
+
+            foreach (var candidate in Directory.EnumerateFiles(directory))
+            {
+                if (IsCompressed(candidate) || !FileIdentity.Stat(candidate, out var id, out var regular) || !regular || id != identity)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var handle = File.OpenHandle(candidate, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                    if (!new FileFingerprint(checkpoint.FingerprintLength, checkpoint.FingerprintHash).Matches(handle))
+                    {
+                        handle.Dispose();
+                        continue;
+                    }
+
+                    var offset = Math.Min(checkpoint.Offset, RandomAccess.GetLength(handle));
+                    _files[identity] = new TailedFile(candidate, handle, identity, checkpoint.Generation, offset, _settings.MaxLineBytes, now) { Rotated = true };
+                    LogOpened(candidate, identity.ToString(), offset, "rotated while stopped");
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    ReportOnce(candidate, e.Message);
+                }
+
+                break;
+            }
+        }
+    }
+
+    private void DrainCopyOf(Checkpoint checkpoint, string path, FileIdentity identity, long now)
+    {
+        var fingerprint = new FileFingerprint(checkpoint.FingerprintLength, checkpoint.FingerprintHash);
+        if (FindCopy(path, identity, fingerprint, checkpoint.Offset) is { } copy)
+        {
+            // The copy's lines keep the coordinates (identity, generation, offset) they had in the original.
+            _copyDrains.Add(new TailedFile(path, copy, identity, checkpoint.Generation, checkpoint.Offset, _settings.MaxLineBytes, now));
+        }
+    }
+
     private bool IsCopyOfOpenFile(FileIdentity identity, SafeFileHandle handle) =>
         _files.Values.Any(f => f.Identity != identity && f.Fingerprint.Length > 0 && f.Fingerprint.Matches(handle));
 
     private long RecoverTruncated(TailedFile file, FileLineHandler handler, long now)
     {
         long total = 0;
-        var copy = FindCopy(file);
+        var copy = FindCopy(file.Path, file.Identity, file.Fingerprint, file.Offset);
         if (copy is not null)
         {
             // The copy holds, at the same offsets, whatever we had not read before the truncation.
             using var tail = new TailedFile(file.Path, copy, file.Identity, file.Generation, file.Offset, _settings.MaxLineBytes, now);
-            total = tail.Read((_, line, offset, truncated) => handler(file, line, offset, truncated), long.MaxValue, now);
+            total = tail.Read(handler, long.MaxValue, now);
         }
 
         LogTruncated(file.Path, file.Offset, copy is not null);
@@ -204,17 +282,18 @@ public sealed partial class LogTailer : IDisposable
         return total;
     }
 
-    private SafeFileHandle? FindCopy(TailedFile file)
+    /// <summary>A file next to <paramref name="path"/> that starts with the same bytes and is long enough: logrotate's copy.</summary>
+    private static SafeFileHandle? FindCopy(string path, FileIdentity original, FileFingerprint fingerprint, long offset)
     {
-        var directory = Path.GetDirectoryName(file.Path);
-        if (directory is null || !Directory.Exists(directory))
+        var directory = Path.GetDirectoryName(path);
+        if (fingerprint.Length == 0 || directory is null || !Directory.Exists(directory))
         {
             return null;
         }
 
         foreach (var candidate in Directory.EnumerateFiles(directory))
         {
-            if (IsCompressed(candidate) || !FileIdentity.Stat(candidate, out var id, out var regular) || !regular || id == file.Identity)
+            if (IsCompressed(candidate) || !FileIdentity.Stat(candidate, out var id, out var regular) || !regular || id == original)
             {
                 continue;
             }
@@ -222,7 +301,7 @@ public sealed partial class LogTailer : IDisposable
             try
             {
                 var handle = File.OpenHandle(candidate, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                if (RandomAccess.GetLength(handle) >= file.Offset && file.Fingerprint.Matches(handle))
+                if (RandomAccess.GetLength(handle) >= offset && fingerprint.Matches(handle))
                 {
                     return handle;
                 }
