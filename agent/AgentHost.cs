@@ -1,6 +1,8 @@
 using Fleet502.Agent.Configuration;
 using Fleet502.Agent.Shipping;
 using Fleet502.Agent.Sources.Processes;
+using Fleet502.Agent.Sources.NginxAccessLog;
+using Fleet502.Agent.Sources.NginxConfig;
 using Fleet502.Agent.Sources.NginxErrorLog;
 using Fleet502.Agent.Tailing;
 using Microsoft.Extensions.Configuration;
@@ -83,7 +85,7 @@ public static class AgentHost
             .Validate(o => string.IsNullOrEmpty(o.Collector.TokenFile) || File.Exists(o.Collector.TokenFile),
                 "Collector:TokenFile does not exist")
             .Validate(o => Positive(o.Nginx.PollInterval) && Positive(o.Listeners.SampleInterval) && Positive(o.Listeners.FullSnapshotInterval)
-                    && Positive(o.Collector.MaxReconnectDelay) && o.Nginx.CoalesceWindow >= TimeSpan.Zero && o.Nginx.CoalesceWindow <= TimeSpan.FromSeconds(10),
+                    && Positive(o.Collector.MaxReconnectDelay) && Positive(o.Nginx.ConfigRefreshInterval) && o.Nginx.CoalesceWindow >= TimeSpan.Zero && o.Nginx.CoalesceWindow <= TimeSpan.FromSeconds(10),
                 "intervals must be positive durations (\"00:00:02\") and Nginx:CoalesceWindow at most 10 s")
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
@@ -93,6 +95,9 @@ public static class AgentHost
         builder.Services.AddSingleton<PendingOffsets>();
         builder.Services.AddHostedService<CollectorStreamer>();
         builder.Services.AddHostedService<ErrorLogSource>();
+        builder.Services.AddSingleton<NginxConfigReader>();
+        builder.Services.AddHostedService<AccessLogSource>();
+        builder.Services.AddHostedService<NginxConfigSource>();
         builder.Services.AddHostState();
         return builder.Build();
     }

@@ -43,6 +43,43 @@ public static class UpstreamValueList
         return comma >= 0 ? value[(comma + 2)..] : value;
     }
 
+    /// <summary>
+    /// Takes the next attempt's value off the front of <paramref name="rest"/> without allocating;
+    /// <paramref name="groupSwitch"/> tells whether a <c>" : "</c> followed it. False when nothing is left.
+    /// </summary>
+    public static bool TakeNext(ref ReadOnlySpan<byte> rest, out ReadOnlySpan<byte> value, out bool groupSwitch)
+    {
+        groupSwitch = false;
+        if (rest.IsEmpty)
+        {
+            value = default;
+            return false;
+        }
+
+        // First separator of either kind: ", " (retry in the group) or " : " (internal redirect).
+        for (var i = 0; i < rest.Length - 1; i++)
+        {
+            if (rest[i] == (byte)',' && rest[i + 1] == (byte)' ')
+            {
+                value = rest[..i];
+                rest = rest[(i + 2)..];
+                return true;
+            }
+
+            if (rest[i] == (byte)' ' && rest[i + 1] == (byte)':' && i + 2 < rest.Length && rest[i + 2] == (byte)' ')
+            {
+                value = rest[..i];
+                rest = rest[(i + 3)..];
+                groupSwitch = true;
+                return true;
+            }
+        }
+
+        value = rest;
+        rest = default;
+        return true;
+    }
+
     /// <summary>True when the value crossed into another upstream group (<c>" : "</c>).</summary>
     public static bool SwitchedGroup(ReadOnlySpan<byte> value) => value.IndexOf(" : "u8) >= 0;
 

@@ -1,0 +1,136 @@
+using Fleet502.Agent.Platform;
+using Fleet502.Agent.Tailing;
+using Fleet502.Protos.V1;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Logging;
+
+namespace Fleet502.Agent.Sources.NginxAccessLog;
+
+/// <summary>
+/// The files of one <see cref="AccessLogTarget"/>: a tailer with its own checkpoints, and one window
+/// aggregator per file generation. Each new window pins its period's first-line offset in
+/// <see cref="PendingOffsets"/>; the ack of the window's event releases it.
+/// </summary>
+public sealed class AccessLogFollower : IDisposable
+{
+    private readonly AccessLogTarget _target;
+    private readonly PendingOffsets _pending;
+    private readonly TimeProvider _time;
+    private readonly CheckpointStore _checkpoints;
+    private readonly LogTailer _tailer;
+    private readonly Dictionary<(FileIdentity, uint), FileWindows> _files = [];
+    private readonly List<ClosedAccessWindow> _closed = [];
+    private readonly FileLineHandler _onLine;
+    private FileWindows? _last;
+
+    public AccessLogFollower(AccessLogTarget target, string stateDirectory, TailerSettings settings, PendingOffsets pending, TimeProvider time, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        _target = target;
+        _pending = pending;
+        _time = time;
+        _checkpoints = new CheckpointStore(stateDirectory, time);
+        _tailer = new LogTailer(target.Patterns, settings, _checkpoints, time, logger);
+        _onLine = OnLine;
+    }
+
+    public IEnumerable<string> Directories => _tailer.Directories;
+
+    public long Lines { get; private set; }
+    public long Malformed { get; private set; }
+    public long Truncated { get; private set; }
+
+    /// <summary>Reads what is new and appends the events of windows that closed.</summary>
+    public void Poll(List<Event> ready, bool stopping = false)
+    {
+        ArgumentNullException.ThrowIfNull(ready);
+        _tailer.Poll(_onLine);
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        var live = _tailer.Files.Select(f => (f.Identity, f.Generation)).ToHashSet();
+        foreach (var (key, windows) in _files.ToList())
+        {
+            if (stopping || !live.Contains(key))
+            {
+                // Rotated away, truncated into a new generation, or stopping: nothing more will come.
+                windows.Aggregator.CloseAll();
+                _files.Remove(key);
+                if (_last == windows)
+                {
+                    _last = null;
+                }
+            }
+            else
+            {
+                windows.Aggregator.CloseIdle(now);
+            }
+
+            Drain(windows, ready);
+        }
+    }
+
+    public void SaveCheckpoints() => _checkpoints.Save(_tailer.Checkpoints(_pending.Committed));
+
+    private void OnLine(TailedFile file, ReadOnlySpan<byte> line, long offset, bool truncated)
+    {
+        Lines++;
+        if (truncated)
+        {
+            Truncated++;
+        }
+
+        var windows = _last;
+        if (windows is null || windows.Identity != file.Identity || windows.Generation != file.Generation)
+        {
+            if (!_files.TryGetValue((file.Identity, file.Generation), out windows))
+            {
+                var identity = file.Identity;
+                var generation = file.Generation;
+                windows = new FileWindows(file.Path, identity, generation,
+                    new AccessWindowAggregator(_target.Format, first => _pending.Add(identity, generation, first)));
+                _files[(identity, generation)] = windows;
+            }
+
+            _last = windows;
+        }
+
+        windows.Path = file.Path;
+        if (!windows.Aggregator.Add(line, offset))
+        {
+            Malformed++;
+        }
+    }
+
+    private void Drain(FileWindows windows, List<Event> ready)
+    {
+        windows.Aggregator.Drain(_closed);
+        foreach (var closed in _closed)
+        {
+            var w = closed.Window;
+            ready.Add(new Event
+            {
+                Time = new Timestamp { Seconds = w.Start.Seconds + w.Seconds },
+                Source = new SourceRef
+                {
+                    Path = windows.Path,
+                    Device = windows.Identity.Device,
+                    Inode = windows.Identity.Inode,
+                    Generation = windows.Generation,
+                    Offset = closed.FirstOffset,
+                },
+                AccessWindow = w,
+            });
+        }
+
+        _closed.Clear();
+    }
+
+    public void Dispose() => _tailer.Dispose();
+
+    private sealed class FileWindows(string path, FileIdentity identity, uint generation, AccessWindowAggregator aggregator)
+    {
+        public string Path { get; set; } = path;
+        public FileIdentity Identity { get; } = identity;
+        public uint Generation { get; } = generation;
+        public AccessWindowAggregator Aggregator { get; } = aggregator;
+    }
+}
