@@ -15,7 +15,8 @@ public sealed class AgentRunner : IDisposable
 
     public string Output => _process.Output;
 
-    public static async Task<AgentRunner> StartAsync(TempDir dir, string collectorGrpcUrl, string errorLog, string agentId = "e2e-host")
+    public static async Task<AgentRunner> StartAsync(
+        TempDir dir, string collectorGrpcUrl, string errorLog, string agentId = "e2e-host", bool waitForCollector = true, string coalesceWindow = "00:00:01")
     {
         var state = dir.File("agent-state");
         Directory.CreateDirectory(state);
@@ -25,17 +26,28 @@ public sealed class AgentRunner : IDisposable
               "Hostname": "{{agentId}}",
               "Roles": ["load_balancer", "app"],
               "StateDirectory": "{{state}}",
-              "Collector": { "Url": "{{collectorGrpcUrl}}", "Token": "{{CollectorServer.AgentToken}}" },
-              "Nginx": { "ErrorLogs": ["{{errorLog}}"] },
+              "Collector": { "Url": "{{collectorGrpcUrl}}", "Token": "{{CollectorServer.AgentToken}}", "MaxReconnectDelay": "00:00:01" },
+              "Nginx": { "ErrorLogs": ["{{errorLog}}"], "CoalesceWindow": "{{coalesceWindow}}", "PollInterval": "00:00:00.050" },
               "Listeners": { "SampleInterval": "00:00:00.500" }
             }
             """;
         var configPath = dir.File("agent.json");
         await File.WriteAllTextAsync(configPath, config);
         var process = new ChildProcess("agent", "dotnet", [RepoPaths.AgentDll, "--config", configPath]);
-        await process.WaitForLineAsync(l => l.Contains("Connected to the collector", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        if (waitForCollector)
+        {
+            await process.WaitForLineAsync(l => l.Contains("Connected to the collector", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        }
+        else
+        {
+            await process.WaitForLineAsync(l => l.Contains("Following", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        }
+
         return new AgentRunner(process, agentId);
     }
+
+    /// <summary>kill -9: no flush, no goodbye.</summary>
+    public void Kill() => _process.Kill();
 
     public void Dispose() => _process.Dispose();
 }

@@ -31,12 +31,22 @@ public sealed partial class CollectorServer : IDisposable
 
     public string Output => _process.Output;
 
-    public static async Task<CollectorServer> StartAsync(TempDir dir, string? webhookUrl)
+    public int GrpcPort => new Uri(GrpcUrl).Port;
+
+    public int HttpPort => new Uri(HttpUrl).Port;
+
+    /// <summary>Graceful stop (SIGTERM).</summary>
+    public Task StopAsync() => _process.TerminateAsync(TimeSpan.FromSeconds(15));
+
+    /// <summary>kill -9.</summary>
+    public void Kill() => _process.Kill();
+
+    public static async Task<CollectorServer> StartAsync(TempDir dir, string? webhookUrl, int grpcPort = 0, int httpPort = 0)
     {
         var webhooks = webhookUrl is null ? "[]" : $$"""[{ "Name": "e2e", "Url": "{{webhookUrl}}", "Format": "generic" }]""";
         var config = $$"""
             {
-              "Listen": { "Grpc": "127.0.0.1:0", "Http": "127.0.0.1:0" },
+              "Listen": { "Grpc": "127.0.0.1:{{grpcPort}}", "Http": "127.0.0.1:{{httpPort}}" },
               "Storage": { "Path": "{{dir.File("collector.db")}}" },
               "Auth": { "AgentTokens": ["{{AgentToken}}"], "ApiTokens": ["{{ApiToken}}"] },
               "Webhooks": {{webhooks}}

@@ -38,6 +38,44 @@ public sealed class LogTailerTests : IDisposable
     }
 
     [Fact]
+    public void A_10_MB_line_and_binary_garbage_are_cut_or_passed_as_bytes_and_never_stall_the_file_or_others()
+    {
+        using var tailer = NewTailer(new TailerSettings { ReadFromStart = true }, pattern: Path.Combine(_dir, "*.log"));
+        var seen = new Dictionary<int, int>();
+        var cut = 0;
+        using var hostile = new AppendOnlyWriter(Path.Combine(_dir, "hostile.log"));
+        using var calm = new AppendOnlyWriter(Log);
+        hostile.WriteLine("line id=0");
+        hostile.WriteRaw(Encoding.ASCII.GetBytes(new string('A', 10 * 1024 * 1024) + "\n"));
+        var garbage = new byte[64 * 1024];
+        new Random(7).NextBytes(garbage);
+        garbage = garbage.Where(b => b != (byte)'\n').ToArray();
+        hostile.WriteRaw([.. garbage, (byte)'\n']);
+        hostile.WriteLine("line id=1");
+        calm.WriteLine("line id=2");
+
+        for (var i = 0; i < 10; i++)
+        {
+            tailer.Poll((_, line, _, truncated) =>
+            {
+                if (truncated)
+                {
+                    cut++;
+                    Assert.Equal(64 * 1024, line.Length);
+                }
+                else if (line.IndexOf("id="u8) >= 0 && line.Length < 100)
+                {
+                    Count(seen, line);
+                }
+            });
+        }
+
+        AssertExactlyOnce(seen, 3);
+        Assert.Equal(1, cut); // the 10 MB line, cut at 64 KiB; the garbage line fits and passes as bytes
+        Assert.Equal(1, tailer.Files.Single(f => f.Path.EndsWith("hostile.log", StringComparison.Ordinal)).TruncatedLines);
+    }
+
+    [Fact]
     public void Logrotate_create_with_delaycompress_under_load_delivers_every_line_exactly_once()
     {
         var config = $$"""
