@@ -23,9 +23,10 @@ public static class ConfigTokenizer
             var line = raw.TrimEnd('\r');
             if (line.StartsWith(FileMarker, StringComparison.Ordinal) && line.EndsWith(':'))
             {
-                if (path is not null || body.ToString().Trim().Length > 0)
+                // Text before the first marker is not config (a "syntax is ok" line merged from stderr).
+                if (path is not null)
                 {
-                    files.Add((path ?? "", body.ToString()));
+                    files.Add((path, body.ToString()));
                 }
 
                 path = line[FileMarker.Length..^1];
