@@ -1,0 +1,241 @@
+using Fleet502.Collector.Incidents;
+using Fleet502.Collector.Notifiers;
+using Fleet502.Collector.Storage;
+using Fleet502.Protos.V1;
+using Microsoft.Extensions.Options;
+
+namespace Fleet502.Collector.Correlation;
+
+/// <summary>
+/// The collector's heart: keeps each host's newest listeners, explains every UpstreamError with the
+/// first rule that applies, folds verdicts into one incident per (cause, target), and resolves
+/// incidents once they are quiet and their target is healthy. One lock guards all state; every
+/// change is saved before anyone is told.
+/// </summary>
+internal sealed class Correlator
+{
+    private readonly Lock _gate = new();
+    private readonly Topology _topology = new();
+    private readonly Dictionary<IncidentKey, Incident> _active = []; // open, or resolved recently enough to re-open
+    private readonly IReadOnlyList<ICorrelationRule> _rules;
+    private readonly IncidentStore _incidents;
+    private readonly AgentStore _agents;
+    private readonly NotificationOutbox _outbox;
+    private readonly CorrelationOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<Correlator> _logger;
+
+    public Correlator(
+        IEnumerable<ICorrelationRule> rules,
+        IncidentStore incidents,
+        AgentStore agents,
+        NotificationOutbox outbox,
+        IOptions<CorrelationOptions> options,
+        TimeProvider time,
+        ILogger<Correlator> logger)
+    {
+        // The reported-cause rule applies to everything, so it must be asked last.
+        _rules = [.. rules.Where(r => r is not Rules.ReportedCauseRule), new Rules.ReportedCauseRule()];
+        _incidents = incidents;
+        _agents = agents;
+        _outbox = outbox;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        Restore();
+    }
+
+    /// <summary>Records who an agent is (from Hello), so targets resolve to it.</summary>
+    public void UpdateAgent(AgentRecord agent)
+    {
+        lock (_gate)
+        {
+            _topology.Upsert(agent.Id, agent.Hostname, agent.Addresses);
+        }
+    }
+
+    /// <summary>
+    /// Takes newly stored events of one agent. Its listener snapshots are applied first, so an error
+    /// followed in the same batch by a snapshot showing the backend back does not open an incident.
+    /// </summary>
+    public void Observe(string agentId, IReadOnlyList<Event> events)
+    {
+        lock (_gate)
+        {
+            var newest = events.Where(e => e.ListenerSnapshot is not null).MaxBy(e => e.Time.ToDateTimeOffset());
+            if (newest is not null && _topology.SetListeners(agentId, newest.ListenerSnapshot, newest.Time.ToDateTimeOffset()))
+            {
+                _agents.SaveListeners(agentId, newest.ListenerSnapshot, newest.Time.ToDateTimeOffset());
+            }
+
+            var reporter = _topology.Get(agentId) ?? _topology.Upsert(agentId, agentId, []);
+            var changed = new Dictionary<string, Change>(StringComparer.Ordinal);
+            foreach (var e in events)
+            {
+                // Unspecified: the line blames nothing; it is stored, not an incident.
+                if (Symptom.From(reporter, e) is { } symptom && symptom.Cause != Cause.Unspecified && Explain(symptom) is { } change)
+                {
+                    changed[change.Incident.Id] = changed.TryGetValue(change.Incident.Id, out var earlier) && earlier.Kind != ChangeKind.Updated
+                        ? earlier
+                        : change;
+                }
+            }
+
+            // Saved once per batch (an agent sends thousands of errors a second in a storm), then told.
+            foreach (var change in changed.Values)
+            {
+                _incidents.Save(change.Incident);
+                Announce(change);
+            }
+        }
+    }
+
+    /// <summary>Resolves open incidents that were quiet for the quiet period and whose target is healthy.</summary>
+    /// <returns>How many were resolved.</returns>
+    public int ResolveQuietIncidents()
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            var resolved = 0;
+            foreach (var incident in _active.Values.Where(i => i.Status == IncidentStatus.Open).ToList())
+            {
+                if (now - incident.LastSymptomAt < _options.QuietPeriod)
+                {
+                    continue;
+                }
+
+                var target = TargetAddress.Parse(incident.Target);
+                var owner = _topology.ResolveOwner(target, _topology.Get(incident.Key.LocalTo)) ?? _topology.Get(incident.OwnerAgentId);
+                if (RuleNamed(incident.Rule).ConfirmRecovery(target, owner, now) is not { } proof)
+                {
+                    continue;
+                }
+
+                incident.Status = IncidentStatus.Resolved;
+                incident.ResolvedAt = now;
+                incident.StateEvidence.Add(proof);
+                _incidents.Save(incident);
+                Log.IncidentResolved(_logger, incident.Id, incident.Summary);
+                _outbox.Enqueue(IncidentEvents.Resolved, incident);
+                resolved++;
+            }
+
+            foreach (var stale in _active.Where(p => p.Value.ResolvedAt is { } at && now - at > _options.ReopenWindow).ToList())
+            {
+                _active.Remove(stale.Key);
+            }
+
+            return resolved;
+        }
+    }
+
+    private Change? Explain(Symptom symptom)
+    {
+        var owner = _topology.ResolveOwner(symptom.Target, symptom.Reporter);
+        var rule = _rules.First(r => r.AppliesTo(symptom));
+        if (rule.Evaluate(symptom, owner) is not { } verdict)
+        {
+            return null; // the state shows the target is fine again
+        }
+
+        var now = _time.GetUtcNow();
+        var key = new IncidentKey(verdict.Cause, symptom.Target.Text, symptom.Target.IsHostLocal ? (owner ?? symptom.Reporter).AgentId : null);
+        var kind = ChangeKind.Updated;
+        if (!_active.TryGetValue(key, out var incident) || (incident.ResolvedAt is { } at && now - at > _options.ReopenWindow))
+        {
+            incident = new Incident { Id = Guid.CreateVersion7(now).ToString("N"), Key = key, FirstSeen = symptom.Time, LastSeen = symptom.Time };
+            _active[key] = incident;
+            kind = ChangeKind.Opened;
+        }
+        else if (incident.Status == IncidentStatus.Resolved)
+        {
+            incident.Status = IncidentStatus.Open;
+            incident.ResolvedAt = null;
+            incident.FlapCount++;
+            kind = ChangeKind.Reopened;
+        }
+
+        Record(incident, symptom, rule, verdict, owner, now);
+        return new Change(incident, kind);
+    }
+
+    private void Announce(Change change)
+    {
+        var incident = change.Incident;
+        switch (change.Kind)
+        {
+            case ChangeKind.Opened:
+                Log.IncidentOpened(_logger, incident.Id, incident.Summary);
+                _outbox.Enqueue(IncidentEvents.Opened, incident);
+                break;
+            case ChangeKind.Reopened:
+                Log.IncidentReopened(_logger, incident.Id, incident.FlapCount, incident.Summary);
+                _outbox.Enqueue(IncidentEvents.Opened, incident);
+                break;
+            case ChangeKind.Updated:
+                break;
+        }
+    }
+
+    private static void Record(Incident incident, Symptom symptom, ICorrelationRule rule, Verdict verdict, HostState? owner, DateTimeOffset now)
+    {
+        incident.Rule = rule.Name;
+        incident.OwnerAgentId = owner?.AgentId;
+        incident.OwnerHost = owner?.Hostname;
+        incident.Tier = verdict.Tier;
+        incident.Hosts.Add(symptom.Reporter.Hostname);
+        if (!string.IsNullOrWhiteSpace(symptom.Error.Server))
+        {
+            incident.Servers.Add(symptom.Error.Server);
+        }
+
+        incident.FirstSeen = symptom.Time < incident.FirstSeen ? symptom.Time : incident.FirstSeen;
+        incident.LastSeen = symptom.Time > incident.LastSeen ? symptom.Time : incident.LastSeen;
+        incident.LastSymptomAt = now;
+        incident.ErrorCount += symptom.Count;
+        incident.LastStatus = symptom.Error.Status > 0 ? symptom.Error.Status : incident.LastStatus;
+        incident.Confidence = verdict.Confidence;
+        incident.Headline = verdict.Headline;
+        incident.Fix = verdict.Fix;
+        incident.StateEvidence.Clear();
+        incident.StateEvidence.AddRange(verdict.Evidence);
+        if (!string.IsNullOrWhiteSpace(symptom.Error.Raw))
+        {
+            incident.AddSample(new EvidenceItem(symptom.Time, symptom.Reporter.Hostname, symptom.Source, symptom.Error.Raw.TrimEnd()));
+        }
+    }
+
+    private ICorrelationRule RuleNamed(string name) =>
+        _rules.FirstOrDefault(r => r.Name == name) ?? _rules[^1];
+
+    private void Restore()
+    {
+        foreach (var agent in _agents.All())
+        {
+            _topology.Upsert(agent.Id, agent.Hostname, agent.Addresses);
+            if (agent.Listeners is { } listeners && agent.ListenersAt is { } at)
+            {
+                _topology.SetListeners(agent.Id, listeners, at);
+            }
+        }
+
+        // Oldest first, so for one key the newest incident wins.
+        var active = _incidents.LoadActive(_time.GetUtcNow() - _options.ReopenWindow);
+        foreach (var incident in active.OrderBy(i => i.LastSymptomAt))
+        {
+            _active[incident.Key] = incident;
+        }
+
+        Log.CorrelatorRestored(_logger, _active.Count, _topology.Count);
+    }
+
+    private enum ChangeKind
+    {
+        Updated,
+        Opened,
+        Reopened,
+    }
+
+    private sealed record Change(Incident Incident, ChangeKind Kind);
+}

@@ -1,0 +1,30 @@
+using Fleet502.Protos.V1;
+
+namespace Fleet502.Collector.Correlation;
+
+/// <summary>An UpstreamError as the correlator sees it: who reported it, when, toward what.</summary>
+/// <param name="Reporter">The host whose nginx logged the error.</param>
+/// <param name="Time">When it was logged (the window's last time).</param>
+/// <param name="Target">The parsed upstream target.</param>
+/// <param name="Error">The event body, for counts, server names and the raw line.</param>
+/// <param name="Source">Which log the line came from.</param>
+internal sealed record Symptom(HostState Reporter, DateTimeOffset Time, TargetAddress Target, UpstreamError Error, string Source)
+{
+    public Cause Cause => Error.Cause;
+
+    /// <summary>How many requests failed; a window always holds at least one.</summary>
+    public long Count => Math.Max(1, Error.Count);
+
+    /// <summary>The symptom of a validated UpstreamError event; null for any other event.</summary>
+    public static Symptom? From(HostState reporter, Event e)
+    {
+        if (e.UpstreamError is not { } error || TargetAddress.FromProto(error.Target) is not { } target)
+        {
+            return null;
+        }
+
+        var time = (error.LastTime ?? e.Time).ToDateTimeOffset();
+        var source = string.IsNullOrEmpty(e.Source?.Path) ? "nginx error log" : e.Source.Path;
+        return new Symptom(reporter, time, target, error, source);
+    }
+}

@@ -1,0 +1,13 @@
+namespace Fleet502.Collector.Correlation;
+
+internal enum TargetKind
+{
+    /// <summary>host:port, where host is an IP address or a name.</summary>
+    Tcp,
+
+    /// <summary>unix:/path.</summary>
+    Unix,
+
+    /// <summary>An nginx upstream group: no single address to check.</summary>
+    Group,
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using Fleet502.Protos.V1;
+
+namespace Fleet502.Collector.Correlation;
+
+/// <summary>
+/// Every known host and which one owns an upstream target. Not thread-safe: the correlator guards it.
+/// </summary>
+internal sealed class Topology
+{
+    private readonly Dictionary<string, HostState> _hosts = new(StringComparer.Ordinal);
+
+    public int Count => _hosts.Count;
+
+    public HostState? Get(string? agentId) =>
+        agentId is not null && _hosts.TryGetValue(agentId, out var host) ? host : null;
+
+    /// <summary>Adds or renames a host; a known listener snapshot is kept.</summary>
+    public HostState Upsert(string agentId, string hostname, IEnumerable<string> addresses)
+    {
+        var parsed = addresses
+            .Select(a => IPAddress.TryParse(a, out var ip) ? Normalize(ip) : null)
+            .OfType<IPAddress>()
+            .ToHashSet();
+        var previous = Get(agentId);
+        var host = new HostState(agentId, hostname, parsed, previous?.Listeners, previous?.ListenersAt);
+        _hosts[agentId] = host;
+        return host;
+    }
+
+    /// <summary>Keeps the snapshot when it is the newest seen for that host.</summary>
+    public bool SetListeners(string agentId, ListenerSnapshot snapshot, DateTimeOffset sampledAt)
+    {
+        var host = Get(agentId) ?? Upsert(agentId, agentId, []);
+        if (host.ListenersAt is { } known && known > sampledAt)
+        {
+            return false;
+        }
+
+        _hosts[agentId] = host with { Listeners = snapshot, ListenersAt = sampledAt };
+        return true;
+    }
+
+    /// <summary>
+    /// The host that owns <paramref name="target"/> as seen from <paramref name="reporter"/>:
+    /// unix sockets, loopback and the reporter's own addresses are the reporter itself; any other
+    /// IP belongs to the agent whose Hello listed it. Null when no agent owns it (or it is a group).
+    /// </summary>
+    public HostState? ResolveOwner(TargetAddress target, HostState? reporter)
+    {
+        if (target.IsHostLocal)
+        {
+            return reporter;
+        }
+
+        if (target.Ip is not { } ip)
+        {
+            return null;
+        }
+
+        ip = Normalize(ip);
+        return reporter is not null && reporter.Owns(ip)
+            ? reporter
+            : _hosts.Values.FirstOrDefault(h => h.Addresses.Contains(ip));
+    }
+
+    private static IPAddress Normalize(IPAddress ip) => ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip;
+}

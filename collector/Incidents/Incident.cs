@@ -1,0 +1,87 @@
+using System.Globalization;
+using Fleet502.Protos.V1;
+
+namespace Fleet502.Collector.Incidents;
+
+/// <summary>
+/// One root cause at one target, from first symptom to resolution. Only the correlator mutates it
+/// (under its lock); the store, the API and the webhooks see copies read back or serialized.
+/// </summary>
+internal sealed class Incident
+{
+    /// <summary>Raw log lines kept as evidence; older ones are dropped (the count keeps growing).</summary>
+    public const int MaxSamples = 20;
+
+    public required string Id { get; init; }
+
+    public required IncidentKey Key { get; init; }
+
+    public Cause Cause => Key.Cause;
+
+    public string Target => Key.Target;
+
+    public IncidentStatus Status { get; set; } = IncidentStatus.Open;
+
+    /// <summary>Name of the rule that explains it; it also decides when the target is healthy again.</summary>
+    public string Rule { get; set; } = "";
+
+    /// <summary>The agent that owns the target, when known.</summary>
+    public string? OwnerAgentId { get; set; }
+
+    /// <summary>Hostname of <see cref="OwnerAgentId"/>.</summary>
+    public string? OwnerHost { get; set; }
+
+    /// <summary>Which tier failed: <c>app</c>, <c>load_balancer</c>, <c>cdn</c> or <c>unknown</c>.</summary>
+    public string Tier { get; set; } = "unknown";
+
+    /// <summary>Hostnames of the agents that reported the symptom.</summary>
+    public SortedSet<string> Hosts { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>nginx server names whose requests failed.</summary>
+    public SortedSet<string> Servers { get; init; } = new(StringComparer.Ordinal);
+
+    public DateTimeOffset FirstSeen { get; set; }
+
+    /// <summary>Time of the newest symptom, as the agent logged it.</summary>
+    public DateTimeOffset LastSeen { get; set; }
+
+    /// <summary>When the collector last received a symptom: the quiet period counts from here.</summary>
+    public DateTimeOffset LastSymptomAt { get; set; }
+
+    public DateTimeOffset? ResolvedAt { get; set; }
+
+    public long ErrorCount { get; set; }
+
+    /// <summary>HTTP status clients got with the newest symptom (502, 504, ...).</summary>
+    public int LastStatus { get; set; }
+
+    public double Confidence { get; set; }
+
+    public int FlapCount { get; set; }
+
+    /// <summary>What is wrong, in one clause: "backend down: nothing listens on 127.0.0.1:3000 on web-1".</summary>
+    public string Headline { get; set; } = "";
+
+    public string Fix { get; set; } = "";
+
+    /// <summary>What the rule found in the hosts' state, newest verdict only.</summary>
+    public List<EvidenceItem> StateEvidence { get; init; } = [];
+
+    /// <summary>The newest raw lines, at most <see cref="MaxSamples"/>.</summary>
+    public List<EvidenceItem> Samples { get; init; } = [];
+
+    public string Summary =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{Headline}; {ErrorCount} × {(LastStatus > 0 ? LastStatus.ToString(CultureInfo.InvariantCulture) : "errors")} since {FirstSeen.UtcDateTime:HH:mm:ss}");
+
+    public IEnumerable<EvidenceItem> Evidence => StateEvidence.Concat(Samples);
+
+    public void AddSample(EvidenceItem sample)
+    {
+        Samples.Add(sample);
+        if (Samples.Count > MaxSamples)
+        {
+            Samples.RemoveRange(0, Samples.Count - MaxSamples);
+        }
+    }
+}

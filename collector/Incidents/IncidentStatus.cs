@@ -1,0 +1,7 @@
+namespace Fleet502.Collector.Incidents;
+
+internal enum IncidentStatus
+{
+    Open,
+    Resolved,
+}

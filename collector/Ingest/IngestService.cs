@@ -1,0 +1,145 @@
+using System.Reflection;
+using Fleet502.Collector.Auth;
+using Fleet502.Collector.Correlation;
+using Fleet502.Collector.Storage;
+using Fleet502.Protos.V1;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Fleet502.Collector.Ingest;
+
+/// <summary>
+/// The agents' stream: Hello → Welcome(last seq held), then EventBatch → Ack(highest seq stored).
+/// Bad messages and malformed events are counted and skipped; they never end the stream.
+/// </summary>
+internal sealed class IngestService(
+    IOptions<AuthOptions> auth,
+    AgentStore agents,
+    EventStore events,
+    Correlator correlator,
+    IngestMetrics metrics,
+    TimeProvider time,
+    ILogger<IngestService> logger) : Protos.V1.Ingest.IngestBase
+{
+    private const int MaxIdLength = 128;
+
+    private static readonly string CollectorVersion =
+        typeof(IngestService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+
+    private readonly TokenSet _tokens = new(auth.Value.AgentTokens);
+
+    public override async Task Connect(
+        IAsyncStreamReader<AgentMessage> requestStream,
+        IServerStreamWriter<CollectorMessage> responseStream,
+        ServerCallContext context)
+    {
+        if (!_tokens.IsAuthorized(context.RequestHeaders.GetValue("authorization")))
+        {
+            Log.AgentUnauthenticated(logger, context.Peer);
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "missing or unknown agent token"));
+        }
+
+        var cancellationToken = context.CancellationToken;
+        if (!await requestStream.MoveNext(cancellationToken))
+        {
+            return;
+        }
+
+        var hello = requestStream.Current.Hello
+            ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message must be Hello"));
+        if (CheckHello(hello) is { } problem)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
+        }
+
+        var agent = agents.Register(hello, time.GetUtcNow());
+        correlator.UpdateAgent(agent);
+        Log.AgentConnected(logger, agent.Id, agent.Hostname, agent.Version, agent.LastSeq);
+        await responseStream.WriteAsync(
+            new CollectorMessage { Welcome = new Welcome { LastSeq = agent.LastSeq, CollectorVersion = CollectorVersion } },
+            cancellationToken);
+
+        try
+        {
+            while (await requestStream.MoveNext(cancellationToken))
+            {
+                if (requestStream.Current.Batch is not { } batch)
+                {
+                    metrics.SkippedMessage();
+                    Log.MessageSkipped(logger, agent.Id, requestStream.Current.KindCase.ToString());
+                    continue;
+                }
+
+                var ack = Ingest(agent.Id, batch);
+                await responseStream.WriteAsync(new CollectorMessage { Ack = new Ack { Seq = ack } }, cancellationToken);
+            }
+        }
+        finally
+        {
+            Log.AgentDisconnected(logger, agent.Id);
+        }
+    }
+
+    /// <summary>Stores the batch, feeds what is new to the correlator, and returns the seq to ack.</summary>
+    private ulong Ingest(string agentId, EventBatch batch)
+    {
+        var checkedEvents = new List<CheckedEvent>(batch.Events.Count);
+        foreach (var e in batch.Events)
+        {
+            if (!EventValidator.HasUsableSeq(e))
+            {
+                metrics.Rejected(1);
+                Log.EventRejected(logger, agentId, e.Seq, "seq must be 1..2^63-1");
+                continue; // without a seq it can be neither stored once nor acked
+            }
+
+            if (EventValidator.Check(e) is { } reason)
+            {
+                metrics.Rejected(1);
+                Log.EventRejected(logger, agentId, e.Seq, reason);
+                checkedEvents.Add(new CheckedEvent(e, reason));
+            }
+            else
+            {
+                checkedEvents.Add(new CheckedEvent(e, null));
+            }
+        }
+
+        var result = events.Append(agentId, checkedEvents, time.GetUtcNow());
+        metrics.Stored(result.Stored.Count);
+        metrics.Duplicates(result.Duplicates);
+        Log.BatchStored(logger, agentId, batch.Events.Count, result.Stored.Count, result.Duplicates, result.Rejected, result.LastSeq);
+
+        try
+        {
+            correlator.Observe(agentId, result.Stored);
+        }
+        catch (Exception ex)
+        {
+            // The events are stored either way; a correlation bug must not make the agent resend them.
+            Log.CorrelationFailed(logger, ex, agentId);
+        }
+
+        return result.LastSeq;
+    }
+
+    private static string? CheckHello(Hello hello)
+    {
+        if (string.IsNullOrWhiteSpace(hello.AgentId) || hello.AgentId.Length > MaxIdLength || hello.AgentId.Any(char.IsControl))
+        {
+            return $"Hello.agent_id must be 1-{MaxIdLength} printable characters";
+        }
+
+        if (hello.Hostname.Length > 255 || hello.Hostname.Any(char.IsControl))
+        {
+            return "Hello.hostname must be at most 255 printable characters";
+        }
+
+        if (string.IsNullOrWhiteSpace(hello.Hostname))
+        {
+            hello.Hostname = hello.AgentId;
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,11 @@
+namespace Fleet502.Collector.Ingest;
+
+internal static class IngestServiceCollectionExtensions
+{
+    public static IServiceCollection AddIngest(this IServiceCollection services)
+    {
+        services.AddGrpc();
+        services.AddSingleton<IngestMetrics>();
+        return services;
+    }
+}

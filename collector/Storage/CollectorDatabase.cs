@@ -1,0 +1,86 @@
+using LiteDB;
+using Microsoft.Extensions.Options;
+
+namespace Fleet502.Collector.Storage;
+
+/// <summary>
+/// The one LiteDB file of the collector. LiteDB transactions belong to the calling thread, so every
+/// write runs synchronously, in a transaction, under one lock: one writer, no await inside.
+/// </summary>
+internal sealed class CollectorDatabase : IDisposable
+{
+    public const string Agents = "agents";
+    public const string Events = "events";
+    public const string Incidents = "incidents";
+    public const string Outbox = "outbox";
+
+    private readonly Lock _writeLock = new();
+
+    public CollectorDatabase(IOptions<StorageOptions> options, ILogger<CollectorDatabase> logger)
+    {
+        var path = System.IO.Path.GetFullPath(options.Value.Path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        Database = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct })
+        {
+            UtcDate = true,
+        };
+        Path = path;
+        EnsureIndexes();
+        Log.DatabaseOpened(logger, path);
+    }
+
+    public string Path { get; }
+
+    /// <summary>For reads; writes go through <see cref="Write{T}"/>.</summary>
+    public LiteDatabase Database { get; }
+
+    public ILiteCollection<BsonDocument> Collection(string name) => Database.GetCollection(name);
+
+    public T Write<T>(Func<LiteDatabase, T> write)
+    {
+        lock (_writeLock)
+        {
+            // A nested write joins the outer transaction (same thread), and the outer one commits.
+            var owner = Database.BeginTrans();
+            try
+            {
+                var result = write(Database);
+                if (owner)
+                {
+                    Database.Commit();
+                }
+
+                return result;
+            }
+            catch
+            {
+                if (owner)
+                {
+                    Database.Rollback();
+                }
+
+                throw;
+            }
+        }
+    }
+
+    public void Write(Action<LiteDatabase> write) => Write(db =>
+    {
+        write(db);
+        return true;
+    });
+
+    public void Dispose() => Database.Dispose();
+
+    private void EnsureIndexes()
+    {
+        var events = Collection(Events); // _id is "agent/seq": unique per (agent, seq) without another index
+        events.EnsureIndex("time");
+        events.EnsureIndex("line");
+
+        var incidents = Collection(Incidents);
+        incidents.EnsureIndex("status");
+        incidents.EnsureIndex("cause");
+        incidents.EnsureIndex("last_seen");
+    }
+}

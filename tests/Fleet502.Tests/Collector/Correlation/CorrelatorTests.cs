@@ -1,0 +1,225 @@
+using Fleet502.Collector.Incidents;
+using Fleet502.Protos.V1;
+using Fleet502.Tests.Collector.Infrastructure;
+using static Fleet502.Tests.Collector.Infrastructure.TestEvents;
+
+namespace Fleet502.Tests.Collector.Correlation;
+
+public sealed class CorrelatorTests : IDisposable
+{
+    private readonly CorrelatorHarness _harness = new();
+
+    public void Dispose() => _harness.Dispose();
+
+    [Fact]
+    public void BackendDown_RefusedByTwoLoadBalancers_OpensOneIncidentOnTheOwningHost()
+    {
+        _harness.Hello("lb-1", "192.0.2.1");
+        _harness.Hello("lb-2", "192.0.2.2");
+        _harness.Hello("app-1", "192.0.2.10");
+        _harness.Observe("app-1", Listeners(1, T0, TcpListener("0.0.0.0", 22, "sshd")));
+
+        _harness.Observe("lb-1", Refused(1, T0.AddSeconds(1), "192.0.2.10:3000", count: 7, server: "shop.example.com"));
+        _harness.Observe("lb-2", Refused(1, T0.AddSeconds(2), "192.0.2.10:3000", count: 5, server: "api.example.com"));
+        _harness.Observe("lb-1", Refused(2, T0.AddSeconds(3), "192.0.2.10:3000", count: 3));
+
+        var incident = Assert.Single(_harness.AllIncidents);
+        Assert.Equal(Cause.BackendDown, incident.Cause);
+        Assert.Equal("192.0.2.10:3000", incident.Target);
+        Assert.Equal("app-1", incident.OwnerHost);
+        Assert.Equal(15, incident.ErrorCount);
+        Assert.Equal(["lb-1", "lb-2"], incident.Hosts);
+        Assert.Equal(["api.example.com", "shop.example.com"], incident.Servers);
+        Assert.Equal(0.95, incident.Confidence);
+        Assert.Equal("app", incident.Tier);
+        Assert.Equal(T0.AddSeconds(1), incident.FirstSeen);
+        Assert.Equal(T0.AddSeconds(3), incident.LastSeen);
+        Assert.Contains(incident.StateEvidence, e => e.Text == "app-1: nothing listens on 192.0.2.10:3000 (listener snapshot 12:03:01)");
+        Assert.Equal(3, incident.Samples.Count);
+        Assert.Equal("backend down: nothing listens on 192.0.2.10:3000 on app-1; 15 × 502 since 12:03:02", incident.Summary);
+        Assert.Contains("start the service that should listen on 192.0.2.10:3000", incident.Fix, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BackendDown_ListenerPresentInALaterSnapshot_OpensNothing()
+    {
+        _harness.Hello("web-1");
+        _harness.Observe("web-1",
+            Refused(1, T0, "127.0.0.1:3000"),
+            Listeners(2, T0.AddSeconds(1), TcpListener("127.0.0.1", 3000)));
+
+        Assert.Empty(_harness.AllIncidents);
+    }
+
+    [Fact]
+    public void BackendDown_NoSnapshotYet_OpensWithLowerConfidenceAndSaysWhy()
+    {
+        _harness.Hello("web-1");
+        _harness.Observe("web-1", Refused(1, T0, "127.0.0.1:3000"));
+
+        var incident = Assert.Single(_harness.AllIncidents);
+        Assert.Equal(0.6, incident.Confidence);
+        Assert.Contains(incident.StateEvidence, e => e.Text.Contains("no listener snapshot received yet", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void BackendDown_SameLoopbackTargetOnTwoHosts_OpensTwoIncidents()
+    {
+        _harness.Hello("web-1");
+        _harness.Hello("web-2");
+        _harness.Observe("web-1", Refused(1, T0, "127.0.0.1:3000"));
+        _harness.Observe("web-2", Refused(1, T0, "127.0.0.1:3000"));
+
+        Assert.Equal(["web-1", "web-2"], _harness.AllIncidents.Select(i => i.OwnerHost).Order());
+    }
+
+    [Fact]
+    public void SocketMissing_NoUnixListenerOnThePath_OpensSocketMissing()
+    {
+        _harness.Hello("web-1");
+        _harness.Observe("web-1", Listeners(1, T0, UnixListener("/run/php/other.sock")));
+        _harness.Observe("web-1", SocketMissing(2, T0.AddSeconds(1), "/run/php/php8.2-fpm.sock", count: 4));
+
+        var incident = Assert.Single(_harness.AllIncidents);
+        Assert.Equal(Cause.SocketMissing, incident.Cause);
+        Assert.Equal("unix:/run/php/php8.2-fpm.sock", incident.Target);
+        Assert.Equal("web-1", incident.OwnerHost);
+        Assert.Equal(4, incident.ErrorCount);
+        Assert.Equal(0.95, incident.Confidence);
+        Assert.Contains(incident.StateEvidence, e => e.Text.Contains("no unix socket listens on /run/php/php8.2-fpm.sock", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SocketMissing_PathStateFromTheAgent_IsTheEvidence()
+    {
+        _harness.Hello("web-1");
+        var snapshot = Listeners(1, T0);
+        snapshot.ListenerSnapshot.UnixPaths.Add(new UnixSocketPath { Path = "/run/app.sock", Exists = false });
+        _harness.Observe("web-1", snapshot, SocketMissing(2, T0.AddSeconds(1), "/run/app.sock"));
+
+        var incident = Assert.Single(_harness.AllIncidents);
+        Assert.Contains(incident.StateEvidence, e => e.Text == "web-1: /run/app.sock does not exist (listener snapshot 12:03:01)");
+    }
+
+    [Fact]
+    public void SocketMissing_SocketBackInALaterSnapshot_OpensNothing()
+    {
+        _harness.Hello("web-1");
+        _harness.Observe("web-1",
+            SocketMissing(1, T0, "/run/app.sock"),
+            Listeners(2, T0.AddSeconds(1), UnixListener("/run/app.sock")));
+
+        Assert.Empty(_harness.AllIncidents);
+    }
+
+    [Fact]
+    public void OtherCause_IsKeptAsReportedAtLowerConfidence()
+    {
+        _harness.Hello("lb-1");
+        _harness.Observe("lb-1", Error(1, T0, Cause.UpstreamTimeout, Tcp("127.0.0.1:8080"), 2, 504, "shop", "upstream timed out (110: Connection timed out)"));
+        _harness.Observe("lb-1", Error(2, T0, Cause.Unknown, Tcp("127.0.0.1:8081"), 1, 502, "shop", "something odd"));
+
+        var timeout = Assert.Single(_harness.AllIncidents, i => i.Cause == Cause.UpstreamTimeout);
+        Assert.Equal(0.5, timeout.Confidence);
+        Assert.Equal(2, timeout.ErrorCount);
+        Assert.Contains("upstream timed out", Assert.Single(timeout.Samples).Text, StringComparison.Ordinal);
+        Assert.Equal(0.3, Assert.Single(_harness.AllIncidents, i => i.Cause == Cause.Unknown).Confidence);
+    }
+
+    [Fact]
+    public void Resolve_QuietPeriodPassedAndListenerBack_Resolves()
+    {
+        _harness.Hello("web-1");
+        _harness.Observe("web-1", Listeners(1, T0), Refused(2, T0, "127.0.0.1:3000"));
+
+        Assert.Equal(0, _harness.SweepAfter(TimeSpan.FromMinutes(3))); // quiet, but still nothing listens
+        _harness.Observe("web-1", Listeners(3, T0.AddMinutes(3), TcpListener("0.0.0.0", 3000)));
+        Assert.Equal(1, _harness.SweepAfter(TimeSpan.FromSeconds(5)));
+
+        var incident = Assert.Single(_harness.AllIncidents);
+        Assert.Equal(IncidentStatus.Resolved, incident.Status);
+        Assert.Equal(_harness.Time.GetUtcNow(), incident.ResolvedAt);
+        Assert.Contains(incident.StateEvidence, e => e.Text.Contains("127.0.0.1:3000 listens again", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Resolve_ListenerBackButNotQuietYet_StaysOpen()
+    {
+        _harness.Hello("web-1");
+        _harness.Observe("web-1", Listeners(1, T0), Refused(2, T0, "127.0.0.1:3000"));
+        _harness.Observe("web-1", Listeners(3, T0.AddSeconds(10), TcpListener("127.0.0.1", 3000)));
+
+        Assert.Equal(0, _harness.SweepAfter(TimeSpan.FromSeconds(119)));
+        Assert.Equal(IncidentStatus.Open, Assert.Single(_harness.AllIncidents).Status);
+        Assert.Equal(1, _harness.SweepAfter(TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public void Reopen_NewSymptomWithinTenMinutesOfResolution_ReopensTheSameIncidentAndCountsTheFlap()
+    {
+        _harness.Hello("web-1");
+        _harness.Observe("web-1", Listeners(1, T0), Refused(2, T0, "127.0.0.1:3000", count: 2));
+        _harness.Observe("web-1", Listeners(3, T0.AddSeconds(30), TcpListener("127.0.0.1", 3000)));
+        _harness.SweepAfter(TimeSpan.FromMinutes(2));
+        var resolved = Assert.Single(_harness.AllIncidents);
+        Assert.Equal(IncidentStatus.Resolved, resolved.Status);
+
+        _harness.Time.Advance(TimeSpan.FromMinutes(5));
+        var later = _harness.Time.GetUtcNow();
+        _harness.Observe("web-1", Listeners(4, later), Refused(5, later, "127.0.0.1:3000", count: 3));
+
+        var reopened = Assert.Single(_harness.AllIncidents);
+        Assert.Equal(resolved.Id, reopened.Id);
+        Assert.Equal(IncidentStatus.Open, reopened.Status);
+        Assert.Null(reopened.ResolvedAt);
+        Assert.Equal(1, reopened.FlapCount);
+        Assert.Equal(5, reopened.ErrorCount);
+    }
+
+    [Fact]
+    public void Reopen_NewSymptomLongAfterResolution_OpensANewIncident()
+    {
+        _harness.Hello("web-1");
+        _harness.Observe("web-1", Listeners(1, T0), Refused(2, T0, "127.0.0.1:3000"));
+        _harness.Observe("web-1", Listeners(3, T0.AddSeconds(30), TcpListener("127.0.0.1", 3000)));
+        _harness.SweepAfter(TimeSpan.FromMinutes(2));
+
+        _harness.Time.Advance(TimeSpan.FromMinutes(11));
+        var later = _harness.Time.GetUtcNow();
+        _harness.Observe("web-1", Listeners(4, later), Refused(5, later, "127.0.0.1:3000"));
+
+        Assert.Equal(2, _harness.AllIncidents.Count);
+        Assert.Equal(0, _harness.AllIncidents.Single(i => i.Status == IncidentStatus.Open).FlapCount);
+    }
+
+    [Fact]
+    public void Restart_OnTheSameFile_ContinuesTheOpenIncidentAndKeepsTheListeners()
+    {
+        _harness.Hello("web-1");
+        _harness.Observe("web-1", Listeners(1, T0), Refused(2, T0, "127.0.0.1:3000", count: 2));
+        var before = Assert.Single(_harness.AllIncidents);
+
+        _harness.Restart();
+        _harness.Observe("web-1", Refused(3, T0.AddSeconds(10), "127.0.0.1:3000", count: 3));
+
+        var after = Assert.Single(_harness.AllIncidents);
+        Assert.Equal(before.Id, after.Id);
+        Assert.Equal(5, after.ErrorCount);
+        Assert.Equal(0.95, after.Confidence); // the restored snapshot still confirms it
+    }
+
+    [Fact]
+    public void EvidenceSamples_AreBoundedToTheNewest()
+    {
+        _harness.Hello("web-1");
+        for (ulong seq = 1; seq <= 30; seq++)
+        {
+            _harness.Observe("web-1", Refused(seq, T0.AddSeconds(seq), "127.0.0.1:3000"));
+        }
+
+        var incident = Assert.Single(_harness.AllIncidents);
+        Assert.Equal(Incident.MaxSamples, incident.Samples.Count);
+        Assert.Contains("*30 connect()", incident.Samples[^1].Text, StringComparison.Ordinal);
+        Assert.Equal(30, incident.ErrorCount);
+    }
+}
