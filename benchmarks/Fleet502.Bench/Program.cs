@@ -1,0 +1,4 @@
+using System.CommandLine;
+using Fleet502.Bench;
+
+return BenchCommandLine.Build().Parse(args).Invoke();
