@@ -26,6 +26,7 @@ public sealed class AccessWindowAggregator
     public const string OverflowUpstream = "~overflow";
 
     private const int MaxKeyChars = 512;
+    private const int KeyCacheSize = 32;
 
     // Sizes of nginx's own 502/504 pages (catalogue 3.4): tokens off/on, with and without MSIE padding.
     private static readonly int[] NginxPageSizes = [150, 552, 157, 559, 160, 562, 167, 569];
@@ -40,6 +41,7 @@ public sealed class AccessWindowAggregator
     private readonly HashSet<string> _strings = new(StringComparer.Ordinal);
     private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _stringLookup;
     private readonly List<ClosedAccessWindow> _ready = [];
+    private readonly KeyCacheSlot[] _keyCache = CreateKeyCache();
     private long _newest = long.MinValue;
     private long _closedThrough = long.MinValue;
     private long _floor = long.MinValue;
@@ -314,6 +316,29 @@ public sealed class AccessWindowAggregator
     {
         server = server.Length > MaxKeyChars / 2 ? server[..(MaxKeyChars / 2)] : server;
         upstream = upstream.Length > MaxKeyChars / 2 - 1 ? upstream[..(MaxKeyChars / 2 - 1)] : upstream;
+
+        // Hot path: a small direct-mapped cache on the raw bytes skips transcoding and string hashing.
+        var hash = (uint)HashCode.Combine(System.IO.Hashing.XxHash3.HashToUInt64(server), System.IO.Hashing.XxHash3.HashToUInt64(upstream));
+        var slot = _keyCache[hash & (KeyCacheSize - 1)];
+        if (slot.Period == period && slot.Hash == hash && slot.ServerLength == server.Length
+            && slot.Key.AsSpan(0, server.Length).SequenceEqual(server) && slot.Key.AsSpan(server.Length, slot.Length - server.Length).SequenceEqual(upstream))
+        {
+            return slot.State!;
+        }
+
+        var state = GetStateSlow(period, server, upstream, group);
+        slot.Period = period;
+        slot.Hash = hash;
+        slot.ServerLength = server.Length;
+        slot.Length = server.Length + upstream.Length;
+        server.CopyTo(slot.Key);
+        upstream.CopyTo(slot.Key.AsSpan(server.Length));
+        slot.State = state;
+        return state;
+    }
+
+    private AccessWindowState GetStateSlow(AccessPeriod period, ReadOnlySpan<byte> server, ReadOnlySpan<byte> upstream, ReadOnlySpan<byte> group)
+    {
         Span<char> key = stackalloc char[MaxKeyChars + 2];
         var n = Encoding.UTF8.GetChars(server, key);
         key[n++] = '\n';
@@ -380,6 +405,15 @@ public sealed class AccessWindowAggregator
             }
 
             period.Windows.Clear();
+            foreach (var slot in _keyCache)
+            {
+                if (slot.Period == period)
+                {
+                    slot.Period = null;
+                    slot.State = null;
+                }
+            }
+
             _closedThrough = Math.Max(_closedThrough, period.Start);
             _periodPool.Push(period);
         }
@@ -425,6 +459,17 @@ public sealed class AccessWindowAggregator
         // A format without any time: windows follow the newest time seen, else the epoch's first window.
         time = _newest == long.MinValue ? 0 : _newest;
         return true;
+    }
+
+    private static KeyCacheSlot[] CreateKeyCache()
+    {
+        var cache = new KeyCacheSlot[KeyCacheSize];
+        for (var i = 0; i < cache.Length; i++)
+        {
+            cache[i] = new KeyCacheSlot();
+        }
+
+        return cache;
     }
 
     private static ReadOnlySpan<byte> Slot(ReadOnlySpan<byte> line, ReadOnlySpan<Range> values, int slot) =>

@@ -157,7 +157,7 @@ public sealed class LogFormat
             }
             else
             {
-                end = FindLiteral(line, pos, next, IsList(segment.Variable!), EscapeJson && next[0] == (byte)'"');
+                end = FindLiteral(line, pos, next, next[0] == (byte)' ' && IsList(segment.Variable!), EscapeJson && next[0] == (byte)'"');
                 if (end < 0)
                 {
                     return false;
