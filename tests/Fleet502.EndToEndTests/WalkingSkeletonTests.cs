@@ -22,7 +22,7 @@ public sealed class WalkingSkeletonTests(ITestOutputHelper output)
         using var receiver = new WebhookReceiver();
         using var nginx = await NginxServer.StartAsync(dir, $"location / {{ proxy_pass http://127.0.0.1:{backendPort}; }}");
         using var collector = await CollectorServer.StartAsync(dir, receiver.Url);
-        using var agent = await AgentRunner.StartAsync(dir, collector.GrpcUrl, nginx.ErrorLog);
+        using var agent = await AgentRunner.StartAsync(dir, collector.GrpcUrl, nginx.ErrorLog, nginxConfig: nginx.ConfigPath);
         await Diagnose(async () =>
         {
             using var http = new HttpClient();
@@ -81,7 +81,7 @@ public sealed class WalkingSkeletonTests(ITestOutputHelper output)
         using var receiver = new WebhookReceiver();
         using var nginx = await NginxServer.StartAsync(dir, $"location / {{ proxy_pass http://unix:{socket}:; }}");
         using var collector = await CollectorServer.StartAsync(dir, receiver.Url);
-        using var agent = await AgentRunner.StartAsync(dir, collector.GrpcUrl, nginx.ErrorLog);
+        using var agent = await AgentRunner.StartAsync(dir, collector.GrpcUrl, nginx.ErrorLog, nginxConfig: nginx.ConfigPath);
         await Diagnose(async () =>
         {
             using var http = new HttpClient();

@@ -16,8 +16,13 @@ public sealed class AgentRunner : IDisposable
     public string Output => _process.Output;
 
     public static async Task<AgentRunner> StartAsync(
-        TempDir dir, string collectorGrpcUrl, string errorLog, string agentId = "e2e-host", bool waitForCollector = true, string coalesceWindow = "00:00:01")
+        TempDir dir, string collectorGrpcUrl, string errorLog, string agentId = "e2e-host", bool waitForCollector = true, string coalesceWindow = "00:00:01",
+        string? nginxConfig = null)
     {
+        // Only the test's own nginx: its config through `nginx -T -p <dir> -c <conf>`, never the host's.
+        var nginxConfigJson = nginxConfig is null
+            ? "\"ReadConfig\": false"
+            : $"\"ReadConfig\": true, \"NginxBinary\": \"{RepoPaths.Nginx}\", \"NginxArguments\": [\"-p\", \"{dir.Path}\", \"-c\", \"{nginxConfig}\"]";
         var state = dir.File("agent-state");
         Directory.CreateDirectory(state);
         var config = $$"""
@@ -27,7 +32,10 @@ public sealed class AgentRunner : IDisposable
               "Roles": ["load_balancer", "app"],
               "StateDirectory": "{{state}}",
               "Collector": { "Url": "{{collectorGrpcUrl}}", "Token": "{{CollectorServer.AgentToken}}", "MaxReconnectDelay": "00:00:01" },
-              "Nginx": { "ErrorLogs": ["{{errorLog}}"], "CoalesceWindow": "{{coalesceWindow}}", "PollInterval": "00:00:00.050" },
+              "Nginx": {
+                "ErrorLogs": ["{{errorLog}}"], "AccessLogs": ["{{dir.File("access.log")}}"], {{nginxConfigJson}},
+                "CoalesceWindow": "{{coalesceWindow}}", "PollInterval": "00:00:00.050"
+              },
               "Listeners": { "SampleInterval": "00:00:00.500" }
             }
             """;

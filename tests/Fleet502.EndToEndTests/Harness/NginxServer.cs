@@ -23,6 +23,8 @@ public sealed class NginxServer : IDisposable
 
     public string AccessLog => Dir.File("access.log");
 
+    public string ConfigPath => Dir.File("nginx.conf");
+
     public string BaseUrl => $"http://127.0.0.1:{Port}";
 
     /// <summary>Starts nginx with <paramref name="serverBody"/> as the body of its one server block.</summary>
