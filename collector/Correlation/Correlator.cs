@@ -9,12 +9,13 @@ namespace Fleet502.Collector.Correlation;
 /// <summary>
 /// The collector's heart: keeps each host's newest listeners, explains every UpstreamError with the
 /// first rule that applies, folds verdicts into one incident per (cause, target), and resolves
-/// incidents once they are quiet and their target is healthy. One lock guards all state; every
-/// change is saved before anyone is told.
+/// incidents once they are quiet and their target is healthy. Its state changes only inside the
+/// database's single write transaction (<see cref="CollectorDatabase.Write{T}"/>), which is also
+/// its lock: one writer, one lock order, and a batch's events and incidents commit together.
 /// </summary>
 internal sealed class Correlator
 {
-    private readonly Lock _gate = new();
+    private readonly CollectorDatabase _database;
     private readonly Topology _topology = new();
     private readonly Dictionary<IncidentKey, Incident> _active = []; // open, or resolved recently enough to re-open
     private readonly IReadOnlyList<ICorrelationRule> _rules;
@@ -26,6 +27,7 @@ internal sealed class Correlator
     private readonly ILogger<Correlator> _logger;
 
     public Correlator(
+        CollectorDatabase database,
         IEnumerable<ICorrelationRule> rules,
         IncidentStore incidents,
         AgentStore agents,
@@ -35,6 +37,7 @@ internal sealed class Correlator
         ILogger<Correlator> logger)
     {
         // The reported-cause rule applies to everything, so it must be asked last.
+        _database = database;
         _rules = [.. rules.Where(r => r is not Rules.ReportedCauseRule), new Rules.ReportedCauseRule()];
         _incidents = incidents;
         _agents = agents;
@@ -46,89 +49,78 @@ internal sealed class Correlator
     }
 
     /// <summary>Records who an agent is (from Hello), so targets resolve to it.</summary>
-    public void UpdateAgent(AgentRecord agent)
-    {
-        lock (_gate)
-        {
-            _topology.Upsert(agent.Id, agent.Hostname, agent.Addresses);
-        }
-    }
+    public void UpdateAgent(AgentRecord agent) =>
+        _database.Write(_ => _topology.Upsert(agent.Id, agent.Hostname, agent.Addresses));
 
     /// <summary>
     /// Takes newly stored events of one agent. Its listener snapshots are applied first, so an error
     /// followed in the same batch by a snapshot showing the backend back does not open an incident.
     /// </summary>
-    public void Observe(string agentId, IReadOnlyList<Event> events)
+    public void Observe(string agentId, IReadOnlyList<Event> events) => _database.Write(_ =>
     {
-        lock (_gate)
+        var newest = events.Where(e => e.ListenerSnapshot is not null).MaxBy(e => e.Time.ToDateTimeOffset());
+        if (newest is not null && _topology.SetListeners(agentId, newest.ListenerSnapshot, newest.Time.ToDateTimeOffset()))
         {
-            var newest = events.Where(e => e.ListenerSnapshot is not null).MaxBy(e => e.Time.ToDateTimeOffset());
-            if (newest is not null && _topology.SetListeners(agentId, newest.ListenerSnapshot, newest.Time.ToDateTimeOffset()))
-            {
-                _agents.SaveListeners(agentId, newest.ListenerSnapshot, newest.Time.ToDateTimeOffset());
-            }
+            _agents.SaveListeners(agentId, newest.ListenerSnapshot, newest.Time.ToDateTimeOffset());
+        }
 
-            var reporter = _topology.Get(agentId) ?? _topology.Upsert(agentId, agentId, []);
-            var changed = new Dictionary<string, Change>(StringComparer.Ordinal);
-            foreach (var e in events)
+        var reporter = _topology.Get(agentId) ?? _topology.Upsert(agentId, agentId, []);
+        var changed = new Dictionary<string, Change>(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            // Unspecified: the line blames nothing; it is stored, not an incident.
+            if (Symptom.From(reporter, e) is { } symptom && symptom.Cause != Cause.Unspecified && Explain(symptom) is { } change)
             {
-                // Unspecified: the line blames nothing; it is stored, not an incident.
-                if (Symptom.From(reporter, e) is { } symptom && symptom.Cause != Cause.Unspecified && Explain(symptom) is { } change)
-                {
-                    changed[change.Incident.Id] = changed.TryGetValue(change.Incident.Id, out var earlier) && earlier.Kind != ChangeKind.Updated
-                        ? earlier
-                        : change;
-                }
-            }
-
-            // Saved once per batch (an agent sends thousands of errors a second in a storm), then told.
-            foreach (var change in changed.Values)
-            {
-                _incidents.Save(change.Incident);
-                Announce(change);
+                changed[change.Incident.Id] = changed.TryGetValue(change.Incident.Id, out var earlier) && earlier.Kind != ChangeKind.Updated
+                    ? earlier
+                    : change;
             }
         }
-    }
+
+        // Saved once per batch (an agent sends thousands of errors a second in a storm), then told.
+        foreach (var change in changed.Values)
+        {
+            _incidents.Save(change.Incident);
+            Announce(change);
+        }
+    });
 
     /// <summary>Resolves open incidents that were quiet for the quiet period and whose target is healthy.</summary>
     /// <returns>How many were resolved.</returns>
-    public int ResolveQuietIncidents()
+    public int ResolveQuietIncidents() => _database.Write(_ =>
     {
-        lock (_gate)
+        var now = _time.GetUtcNow();
+        var resolved = 0;
+        foreach (var incident in _active.Values.Where(i => i.Status == IncidentStatus.Open).ToList())
         {
-            var now = _time.GetUtcNow();
-            var resolved = 0;
-            foreach (var incident in _active.Values.Where(i => i.Status == IncidentStatus.Open).ToList())
+            if (now - incident.LastSymptomAt < _options.QuietPeriod)
             {
-                if (now - incident.LastSymptomAt < _options.QuietPeriod)
-                {
-                    continue;
-                }
-
-                var target = TargetAddress.Parse(incident.Target);
-                var owner = _topology.ResolveOwner(target, _topology.Get(incident.Key.LocalTo)) ?? _topology.Get(incident.OwnerAgentId);
-                if (RuleNamed(incident.Rule).ConfirmRecovery(target, owner, now) is not { } proof)
-                {
-                    continue;
-                }
-
-                incident.Status = IncidentStatus.Resolved;
-                incident.ResolvedAt = now;
-                incident.StateEvidence.Add(proof);
-                _incidents.Save(incident);
-                Log.IncidentResolved(_logger, incident.Id, incident.Summary);
-                _outbox.Enqueue(IncidentEvents.Resolved, incident);
-                resolved++;
+                continue;
             }
 
-            foreach (var stale in _active.Where(p => p.Value.ResolvedAt is { } at && now - at > _options.ReopenWindow).ToList())
+            var target = TargetAddress.Parse(incident.Target);
+            var owner = _topology.ResolveOwner(target, _topology.Get(incident.Key.LocalTo)) ?? _topology.Get(incident.OwnerAgentId);
+            if (RuleNamed(incident.Rule).ConfirmRecovery(target, owner, now) is not { } proof)
             {
-                _active.Remove(stale.Key);
+                continue;
             }
 
-            return resolved;
+            incident.Status = IncidentStatus.Resolved;
+            incident.ResolvedAt = now;
+            incident.StateEvidence.Add(proof);
+            _incidents.Save(incident);
+            Log.IncidentResolved(_logger, incident.Id, incident.Summary);
+            _outbox.Enqueue(IncidentEvents.Resolved, incident);
+            resolved++;
         }
-    }
+
+        foreach (var stale in _active.Where(p => p.Value.ResolvedAt is { } at && now - at > _options.ReopenWindow).ToList())
+        {
+            _active.Remove(stale.Key);
+        }
+
+        return resolved;
+    });
 
     private Change? Explain(Symptom symptom)
     {

@@ -4,6 +4,7 @@ using Fleet502.Collector.Correlation;
 using Fleet502.Collector.Storage;
 using Fleet502.Protos.V1;
 using Grpc.Core;
+using LiteDB;
 using Microsoft.Extensions.Options;
 
 namespace Fleet502.Collector.Ingest;
@@ -14,6 +15,7 @@ namespace Fleet502.Collector.Ingest;
 /// </summary>
 internal sealed class IngestService(
     IOptions<AuthOptions> auth,
+    CollectorDatabase database,
     AgentStore agents,
     EventStore events,
     Correlator correlator,
@@ -105,21 +107,25 @@ internal sealed class IngestService(
             }
         }
 
-        var result = events.Append(agentId, checkedEvents, time.GetUtcNow());
+        // One transaction (one fsync) for the batch's events and the incidents they change.
+        var result = database.Write(_ =>
+        {
+            var appended = events.Append(agentId, checkedEvents, time.GetUtcNow());
+            try
+            {
+                correlator.Observe(agentId, appended.Stored);
+            }
+            catch (Exception ex) when (ex is not LiteException)
+            {
+                // The events are stored either way; a correlation bug must not make the agent resend them.
+                Log.CorrelationFailed(logger, ex, agentId);
+            }
+
+            return appended;
+        });
         metrics.Stored(result.Stored.Count);
         metrics.Duplicates(result.Duplicates);
         Log.BatchStored(logger, agentId, batch.Events.Count, result.Stored.Count, result.Duplicates, result.Rejected, result.LastSeq);
-
-        try
-        {
-            correlator.Observe(agentId, result.Stored);
-        }
-        catch (Exception ex)
-        {
-            // The events are stored either way; a correlation bug must not make the agent resend them.
-            Log.CorrelationFailed(logger, ex, agentId);
-        }
-
         return result.LastSeq;
     }
 

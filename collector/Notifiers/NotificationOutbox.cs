@@ -14,12 +14,14 @@ namespace Fleet502.Collector.Notifiers;
 internal sealed class NotificationOutbox
 {
     private readonly Channel<OutboxItem> _queue = Channel.CreateUnbounded<OutboxItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CollectorDatabase _database;
     private readonly OutboxStore _store;
     private readonly IReadOnlyList<string> _webhooks;
     private readonly TimeProvider _time;
 
-    public NotificationOutbox(OutboxStore store, IOptions<WebhooksOptions> options, TimeProvider time)
+    public NotificationOutbox(CollectorDatabase database, OutboxStore store, IOptions<WebhooksOptions> options, TimeProvider time)
     {
+        _database = database;
         _store = store;
         _webhooks = options.Value.Webhooks.Select(w => w.Name).ToList();
         _time = time;
@@ -33,7 +35,10 @@ internal sealed class NotificationOutbox
 
     public ChannelReader<OutboxItem> Reader => _queue.Reader;
 
-    /// <summary>Freezes the incident as the API shows it now and queues it for every webhook.</summary>
+    /// <summary>
+    /// Freezes the incident as the API shows it now and saves one item per webhook in the current
+    /// write; the items are queued for sending once that write has committed.
+    /// </summary>
     public void Enqueue(string incidentEvent, Incident incident)
     {
         if (_webhooks.Count == 0)
@@ -43,12 +48,15 @@ internal sealed class NotificationOutbox
 
         var now = _time.GetUtcNow();
         var json = JsonSerializer.Serialize(IncidentJson.From(incident), CollectorJsonContext.Default.IncidentJson);
-        foreach (var webhook in _webhooks)
+        _database.Write(_ =>
         {
-            var item = new OutboxItem(Guid.CreateVersion7(now).ToString("N"), webhook, incidentEvent, incident.Id, json, 0, now);
-            _store.Save(item);
-            _queue.Writer.TryWrite(item);
-        }
+            foreach (var webhook in _webhooks)
+            {
+                var item = new OutboxItem(Guid.CreateVersion7(now).ToString("N"), webhook, incidentEvent, incident.Id, json, 0, now);
+                _store.Save(item);
+                _database.AfterCommit(() => _queue.Writer.TryWrite(item));
+            }
+        });
     }
 
     /// <summary>Puts a failed item back in the queue (it is still saved).</summary>

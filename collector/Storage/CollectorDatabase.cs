@@ -15,6 +15,7 @@ internal sealed class CollectorDatabase : IDisposable
     public const string Outbox = "outbox";
 
     private readonly Lock _writeLock = new();
+    private readonly List<Action> _afterCommit = [];
 
     public CollectorDatabase(IOptions<StorageOptions> options, ILogger<CollectorDatabase> logger)
     {
@@ -48,6 +49,7 @@ internal sealed class CollectorDatabase : IDisposable
                 if (owner)
                 {
                     Database.Commit();
+                    RunAfterCommit();
                 }
 
                 return result;
@@ -56,6 +58,7 @@ internal sealed class CollectorDatabase : IDisposable
             {
                 if (owner)
                 {
+                    _afterCommit.Clear();
                     Database.Rollback();
                 }
 
@@ -70,7 +73,32 @@ internal sealed class CollectorDatabase : IDisposable
         return true;
     });
 
+    /// <summary>
+    /// Runs <paramref name="action"/> once the current write has committed (dropped if it rolls
+    /// back): what depends on the data being durable, such as queueing a webhook, waits for it.
+    /// Must be called inside <see cref="Write{T}"/>.
+    /// </summary>
+    public void AfterCommit(Action action)
+    {
+        if (!_writeLock.IsHeldByCurrentThread)
+        {
+            throw new InvalidOperationException("AfterCommit needs a write in progress on this thread");
+        }
+
+        _afterCommit.Add(action);
+    }
+
     public void Dispose() => Database.Dispose();
+
+    private void RunAfterCommit()
+    {
+        var actions = _afterCommit.ToArray();
+        _afterCommit.Clear();
+        foreach (var action in actions)
+        {
+            action();
+        }
+    }
 
     private void EnsureIndexes()
     {

@@ -18,6 +18,9 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents)
 {
     private readonly ILiteCollection<BsonDocument> _events = database.Collection(CollectorDatabase.Events);
 
+    // Parsed once: LiteDB parses an expression string on every call. Only used under the write lock.
+    private readonly BsonExpression _lineEquals = BsonExpression.Create("$.line = @0");
+
     /// <summary>
     /// Stores the events whose seq is above the agent's last stored seq and advances it, in one
     /// transaction, so a redelivered batch (agent restart, lost ack) stores nothing twice. An event
@@ -40,8 +43,7 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents)
 
             var line = LineKey(agentId, item.Event);
             lastSeq = item.Event.Seq;
-            // A parameter, not Query.EQ: that inlines the value, so LiteDB parses a new expression per event.
-            if (line is not null && _events.FindOne("$.line = @0", line) is not null)
+            if (line is not null && _events.FindOne(_lineEquals, line) is not null)
             {
                 duplicates++;
                 continue;

@@ -79,8 +79,9 @@ internal sealed class CorrelatorHarness : IDisposable
         var database = new CollectorDatabase(
             Microsoft.Extensions.Options.Options.Create(new StorageOptions { Path = _dir.File("correlator.db") }),
             NullLogger<CollectorDatabase>.Instance);
-        var outbox = new NotificationOutbox(new OutboxStore(database), Microsoft.Extensions.Options.Options.Create(new WebhooksOptions()), Time);
+        var outbox = new NotificationOutbox(database, new OutboxStore(database), Microsoft.Extensions.Options.Options.Create(new WebhooksOptions()), Time);
         var correlator = new Correlator(
+            database,
             [new BackendDownRule(), new SocketMissingRule(), new ReportedCauseRule()],
             new IncidentStore(database),
             new AgentStore(database),
