@@ -9,15 +9,16 @@ namespace Fleet502.EndToEndTests.Delivery;
 
 /// <summary>
 /// Every line nginx writes reaches the collector exactly once, whatever happens to the programs:
-/// the agent killed with -9 and restarted, the collector stopped for a while (the agent spools),
-/// the collector killed with -9. Real programs, a real error.log, the collector's real LiteDB file.
+/// the agent killed with -9 and restarted, a real logrotate rotation, the collector stopped for a
+/// while (the agent spools), the collector killed with -9. Real programs, a real error.log, the
+/// collector's real LiteDB file.
 /// </summary>
 public sealed class DeliveryTests(ITestOutputHelper output)
 {
     private const int LinesPerSecond = 500;
 
     [Fact]
-    public async Task Every_line_arrives_exactly_once_across_agent_kill_9_collector_outage_and_collector_kill_9()
+    public async Task Every_line_arrives_exactly_once_across_agent_kill_9_logrotate_collector_outage_and_collector_kill_9()
     {
         using var dir = new TempDir("e2e-delivery");
         var errorLog = dir.File("error.log");
@@ -39,7 +40,11 @@ public sealed class DeliveryTests(ITestOutputHelper output)
             agent = await AgentRunner.StartAsync(dir, collector.GrpcUrl, errorLog, coalesceWindow: "00:00:00");
             log.AppendLine("agent restarted");
 
-            await Task.Delay(2000);
+            await Task.Delay(1000);
+            await RotateAsync(dir, errorLog);
+            log.AppendLine("rotated by logrotate (create + reopen)");
+
+            await Task.Delay(1000);
             await collector.StopAsync();
             log.AppendLine("collector stopped");
             await Task.Delay(3000);
@@ -60,8 +65,7 @@ public sealed class DeliveryTests(ITestOutputHelper output)
             var written = await writer;
             log.AppendLine($"{written} lines written");
 
-            // Wait until the collector's seq for the agent stops moving, then read its database.
-            await WaitUntilQuiet(collector, agent.AgentId);
+            await WaitUntilDelivered(collector, written);
             await collector.StopAsync();
             var ids = ReadStoredIds(dir.File("collector.db"));
 
@@ -87,9 +91,28 @@ public sealed class DeliveryTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Real logrotate, `create` with a postrotate that tells the writer to reopen, as nginx gets USR1.</summary>
+    private static async Task RotateAsync(TempDir dir, string errorLog)
+    {
+        var conf = dir.File("logrotate.conf");
+        await File.WriteAllTextAsync(conf, $$"""
+            {{errorLog}} {
+                rotate 5
+                create 0644
+                missingok
+                postrotate
+                    touch {{errorLog}}.reopen
+                endscript
+            }
+            """);
+        using var logrotate = System.Diagnostics.Process.Start("logrotate", ["-f", "-s", dir.File("logrotate.state"), conf])!;
+        await logrotate.WaitForExitAsync();
+        Assert.Equal(0, logrotate.ExitCode);
+    }
+
     private static int WriteLines(string path, CancellationToken stop)
     {
-        using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var id = 0;
         while (!stop.IsCancellationRequested)
@@ -103,33 +126,37 @@ public sealed class DeliveryTests(ITestOutputHelper output)
             }
 
             stream.Flush();
+            if (File.Exists(path + ".reopen"))
+            {
+                // nginx reopens its logs after logrotate; until then it keeps writing to the renamed file.
+                File.Delete(path + ".reopen");
+                stream.Dispose();
+                stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            }
+
             Thread.Sleep(5);
         }
 
+        stream.Dispose();
         return id;
     }
 
-    private static async Task WaitUntilQuiet(CollectorServer collector, string agentId)
+    // Every line is a connect() failure toward 127.0.0.1:9: the incident's error count reaches the
+    // number of lines written once everything is in (or the wait gives up and the ids tell what is missing).
+    private static async Task WaitUntilDelivered(CollectorServer collector, int written)
     {
-        ulong last = 0;
-        var stableSince = DateTime.UtcNow;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline)
         {
-            var agents = await collector.GetJsonAsync("/api/v1/agents");
-            var seq = agents.EnumerateArray().Where(a => a.GetProperty("id").GetString() == agentId)
-                .Select(a => a.GetProperty("last_seq").GetUInt64()).FirstOrDefault();
-            if (seq != last)
-            {
-                last = seq;
-                stableSince = DateTime.UtcNow;
-            }
-            else if (DateTime.UtcNow - stableSince > TimeSpan.FromSeconds(3))
+            var incidents = await collector.GetJsonAsync("/api/v1/incidents?status=all");
+            var counted = incidents.EnumerateArray().Where(i => i.GetProperty("target").GetString() == "127.0.0.1:9")
+                .Sum(i => i.GetProperty("error_count").GetInt64());
+            if (counted >= written)
             {
                 return;
             }
 
-            await Task.Delay(200);
+            await Task.Delay(500);
         }
     }
 
