@@ -26,8 +26,8 @@ internal sealed class SampleBench(int processes, int sockets, int holders, doubl
 
     public int Run()
     {
-        using var cancel = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => Cleanup());
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Cleanup());
+        using var cancel = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupted);
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupted);
         try
         {
             output.WriteLine($"fleet502-bench sample --processes {processes} --sockets {sockets} --holders {holders} --passes {passes}");
@@ -44,6 +44,20 @@ internal sealed class SampleBench(int processes, int sockets, int holders, doubl
         {
             Cleanup();
         }
+    }
+
+    // Ctrl-C / SIGTERM: stop what was started, then exit as the signal would (130 / 143). Not on the
+    // signal thread itself: it also delivers SIGCHLD, which waiting for the killed children needs.
+    private void Interrupted(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        var code = context.Signal == PosixSignal.SIGINT ? 130 : 143;
+        new Thread(() =>
+        {
+            Cleanup();
+            output.Flush();
+            Environment.Exit(code);
+        }).Start();
     }
 
     private void Measure()
