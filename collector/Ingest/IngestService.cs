@@ -95,16 +95,14 @@ internal sealed class IngestService(
                 continue; // without a seq it can be neither stored once nor acked
             }
 
-            if (EventValidator.Check(e) is { } reason)
+            var reason = EventValidator.Check(e);
+            if (reason is not null)
             {
                 metrics.Rejected(1);
                 Log.EventRejected(logger, agentId, e.Seq, reason);
-                checkedEvents.Add(new CheckedEvent(e, reason));
             }
-            else
-            {
-                checkedEvents.Add(new CheckedEvent(e, null));
-            }
+
+            checkedEvents.Add(new CheckedEvent(e, reason));
         }
 
         // One transaction (one fsync) for the batch's events and the incidents they change.

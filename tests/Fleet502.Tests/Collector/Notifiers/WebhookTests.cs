@@ -75,4 +75,24 @@ public sealed class WebhookTests : IAsyncLifetime
         Assert.Contains(_collector.Logs.Entries, e => e.EventId == 501 && e.Message.StartsWith("Webhook ops: HTTP 429; retry 1 in 00:00:01", StringComparison.Ordinal));
         Assert.DoesNotContain("s3cret", _collector.Logs.AllText, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task PendingDelivery_SurvivesARestart_AndGoesOutOnceTheReceiverIsUp()
+    {
+        var database = _dir.File("outbox.db");
+        await using (var first = await TestCollector.StartAsync(database, "--Webhooks:0:Name=ops", "--Webhooks:0:Url=http://127.0.0.1:1/hooks/s3cret-down", "--Webhooks:0:Format=generic"))
+        {
+            await using var agent = await first.ConnectAsync("web-1");
+            await agent.SendAsync(Listeners(1, T0), Refused(2, T0, "127.0.0.1:3000"));
+            Assert.Single(await first.IncidentsAsync());
+            Assert.DoesNotContain("s3cret", first.Logs.AllText, StringComparison.Ordinal);
+        }
+
+        // Same webhook name, now reachable: the saved delivery goes to it.
+        await using var second = await TestCollector.StartAsync(database, "--Webhooks:0:Name=ops", $"--Webhooks:0:Url={WebhookUrl}", "--Webhooks:0:Format=generic");
+        await Eventually.TrueAsync(() => _receiver.Accepted.Any(), "the saved delivery");
+        var body = JsonDocument.Parse(Assert.Single(_receiver.Posts).Body).RootElement;
+        Assert.Equal("incident_opened", body.GetProperty("event").GetString());
+        Assert.Equal("backend_down", body.GetProperty("incident").GetProperty("cause").GetString());
+    }
 }
