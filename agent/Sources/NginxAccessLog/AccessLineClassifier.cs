@@ -35,12 +35,14 @@ public static class AccessLineClassifier
         return is504 ? new(Cause.UpstreamTimeout, 504) : new(Cause.Unknown, 502);
     }
 
-    /// <summary>True when nginx made the last attempt's status itself: no header ever arrived.</summary>
+    /// <summary>True when nginx made the last attempt's status itself: no header ever arrived ("-"), or 0 bytes received.</summary>
     public static bool NginxGenerated(LogFormat format, ReadOnlySpan<byte> line, ReadOnlySpan<Range> values)
     {
         ArgumentNullException.ThrowIfNull(format);
         var header = Value(format, line, values, "upstream_header_time");
-        return !header.IsEmpty && UpstreamValueList.Last(header).SequenceEqual("-"u8);
+        var received = Value(format, line, values, "upstream_bytes_received");
+        return (!header.IsEmpty && UpstreamValueList.Last(header).SequenceEqual("-"u8))
+            || (!received.IsEmpty && UpstreamValueList.Last(received).SequenceEqual("0"u8));
     }
 
     private static ReadOnlySpan<byte> Value(LogFormat format, ReadOnlySpan<byte> line, ReadOnlySpan<Range> values, string name)

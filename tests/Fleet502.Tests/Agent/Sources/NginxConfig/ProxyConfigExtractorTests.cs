@@ -180,6 +180,41 @@ public class ProxyConfigExtractorTests
         Assert.Equal([AccessLogTargets.DefaultPath], AccessLogTargets.Resolve(new NginxOptions(), null).Single().Patterns);
     }
 
+    [Fact]
+    public void Nested_locations_inherit_and_stream_proxies_are_told_apart()
+    {
+        const string dump = """
+            # configuration file /etc/nginx/nginx.conf:
+            http {
+                proxy_read_timeout 30s;
+                server {
+                    server_name a;
+                    proxy_read_timeout 40s;
+                    location /outer {
+                        proxy_read_timeout 50s;
+                        location /outer/inner { if ($arg_x) { proxy_pass http://127.0.0.1:9000; } }
+                    }
+                    location /plain { proxy_pass http://127.0.0.1:9001; }
+                }
+            }
+            stream {
+                upstream db { server 10.0.0.5:5432 max_conns=100; }
+                server { listen 15432; proxy_pass db; proxy_connect_timeout 1s; }
+            }
+            """;
+
+        var config = ProxyConfigExtractor.Extract(ConfigParser.Parse(dump));
+        var routes = config.Routes.ToDictionary(r => r.Target);
+
+        Assert.Equal(50_000u, routes["http://127.0.0.1:9000"].TimeoutsMs["proxy_read_timeout"]);
+        Assert.Equal("location /outer/inner", routes["http://127.0.0.1:9000"].Location);
+        Assert.Equal(40_000u, routes["http://127.0.0.1:9001"].TimeoutsMs["proxy_read_timeout"]);
+        Assert.Equal("stream_proxy", routes["db"].Module);
+        Assert.Equal("db", routes["db"].Upstream);
+        Assert.Equal(["15432"], routes["db"].Listen);
+        Assert.Equal(100u, config.Upstreams.Single().Servers.Single().MaxConns);
+    }
+
     [Theory]
     [InlineData("60", 60_000u)]
     [InlineData("60s", 60_000u)]
