@@ -15,6 +15,6 @@ public sealed record TailerSettings
     /// <summary>How often paths and globs are expanded again (sooner on an inotify event). Default 1 s.</summary>
     public TimeSpan DiscoveryInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Bytes read from one file per pass, so one busy file cannot starve the others. Default 4 MiB.</summary>
-    public long ReadBudgetPerFile { get; init; } = 4 * 1024 * 1024;
+    /// <summary>Bytes read from one file per pass, so one busy file cannot starve the others and events leave young. Default 512 KiB.</summary>
+    public long ReadBudgetPerFile { get; init; } = 512 * 1024;
 }

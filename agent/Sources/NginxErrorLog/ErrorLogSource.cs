@@ -49,7 +49,7 @@ public sealed partial class ErrorLogSource(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                tailer.Poll(onLine);
+                var read = tailer.Poll(onLine);
                 coalescer.Drain(ready);
                 foreach (var evt in ready)
                 {
@@ -64,7 +64,12 @@ public sealed partial class ErrorLogSource(
                     lastCheckpoint = time.GetTimestamp();
                 }
 
-                await changes.WaitAsync(nginx.PollInterval, time, stoppingToken);
+                if (read == 0)
+                {
+                    // Caught up: sleep until inotify or the poll interval. Otherwise read on at once,
+                    // in budget-sized steps, so events are shipped (and collected) young.
+                    await changes.WaitAsync(nginx.PollInterval, time, stoppingToken);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
