@@ -27,6 +27,10 @@ internal static class CollectorApp
         // Polly's own telemetry logs exception messages, which can name a webhook's host;
         // the notifiers log each retry themselves, by webhook name.
         builder.Logging.AddFilter("Polly", LogLevel.None);
+        // One line per HTTP request and per gRPC call drowns what matters (incidents, agents,
+        // storage) in a journal; the "Logging" section still overrides these defaults.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc.AspNetCore", LogLevel.Warning);
 
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
