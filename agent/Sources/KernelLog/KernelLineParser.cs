@@ -64,7 +64,7 @@ public static class KernelLineParser
             var m = line[at..];
             parsed.Kind = KernelEventKind.OomKilled;
             parsed.Pid = Int(m[(m.IndexOf("process "u8) + "process "u8.Length)..]);
-            parsed.Command = Between(m, " ("u8, ")"u8);
+            parsed.Command = Utf8Scan.Between(m, " ("u8, ")"u8);
             parsed.AnonRssKb = Int(Field(m, "anon-rss:"u8));
             parsed.Message = line[(start >= 0 && start < at ? start : at)..];
             return true;
@@ -75,7 +75,7 @@ public static class KernelLineParser
             var m = line[at..];
             parsed.Kind = KernelEventKind.OomReaped;
             parsed.Pid = Int(m["oom_reaper: reaped process "u8.Length..]);
-            parsed.Command = Between(m, " ("u8, ")"u8);
+            parsed.Command = Utf8Scan.Between(m, " ("u8, ")"u8);
             parsed.Message = m;
             return true;
         }
@@ -86,7 +86,7 @@ public static class KernelLineParser
             var m = line[at..];
             parsed.Kind = KernelEventKind.OomConstraint;
             parsed.Memcg = true;
-            parsed.TaskMemcg = Between(m, "Task in "u8, " "u8);
+            parsed.TaskMemcg = Utf8Scan.Between(m, "Task in "u8, " "u8);
             parsed.Message = m;
             return true;
         }
@@ -143,7 +143,7 @@ public static class KernelLineParser
                 parsed.ExitStatus = Field(m, "status="u8);
                 break;
             case KernelEventKind.UnitFailed:
-                parsed.Result = Between(m, "result '"u8, "'"u8);
+                parsed.Result = Utf8Scan.Between(m, "result '"u8, "'"u8);
                 break;
             case KernelEventKind.UnitRestartScheduled:
                 parsed.RestartCounter = Int(Field(m, "counter is at "u8));
@@ -176,18 +176,6 @@ public static class KernelLineParser
         return value.TrimEnd((byte)'.');
     }
 
-    private static ReadOnlySpan<byte> Between(ReadOnlySpan<byte> s, ReadOnlySpan<byte> open, ReadOnlySpan<byte> close)
-    {
-        var at = s.IndexOf(open);
-        if (at < 0)
-        {
-            return default;
-        }
-
-        var rest = s[(at + open.Length)..];
-        var end = rest.IndexOf(close);
-        return end >= 0 ? rest[..end] : rest;
-    }
 
     private static int Int(ReadOnlySpan<byte> s) => Utf8Parser.TryParse(s, out int v, out _) ? v : 0;
 }

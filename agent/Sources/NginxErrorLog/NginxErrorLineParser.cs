@@ -262,8 +262,8 @@ public static class NginxErrorLineParser
             return false;
         }
 
-        if (!TryDigits(s[..4], out var year) || !TryDigits(s.Slice(5, 2), out var month) || !TryDigits(s.Slice(8, 2), out var day)
-            || !TryDigits(s.Slice(11, 2), out var hour) || !TryDigits(s.Slice(14, 2), out var minute) || !TryDigits(s.Slice(17, 2), out var second))
+        if (!TryDigitsNonZero(s[..4], out var year) || !TryDigitsNonZero(s.Slice(5, 2), out var month) || !TryDigitsNonZero(s.Slice(8, 2), out var day)
+            || !TryDigitsNonZero(s.Slice(11, 2), out var hour) || !TryDigitsNonZero(s.Slice(14, 2), out var minute) || !TryDigitsNonZero(s.Slice(17, 2), out var second))
         {
             return false;
         }
@@ -277,22 +277,10 @@ public static class NginxErrorLineParser
         return true;
     }
 
-    private static bool TryDigits(ReadOnlySpan<byte> s, out int value)
-    {
-        value = 0;
-        foreach (var b in s)
-        {
-            var d = b - (byte)'0';
-            if ((uint)d > 9)
-            {
-                return false;
-            }
 
-            value = (value * 10) + d;
-        }
-
-        return value > 0 || s.Length == 2;
-    }
+    // "00" is a valid minute, "0000" is no year.
+    private static bool TryDigitsNonZero(ReadOnlySpan<byte> s, out int value) =>
+        Utf8Scan.TryDigits(s, out value) && (value > 0 || s.Length == 2);
 
     internal static NginxLogLevel ToLevel(ReadOnlySpan<byte> s) => s switch
     {

@@ -234,8 +234,8 @@ public static class PhpFpmLineParser
         {
             // "child 1234, script '/var/www/x.php' (request: \"GET /x.php\") executing too slow (5.012 sec), logging"
             parsed.Kind = m.IndexOf("execution timed out"u8) > 0 ? PhpFpmEventKind.RequestTerminated : PhpFpmEventKind.SlowRequest;
-            parsed.Script = Between(m, "script '"u8, "'"u8);
-            parsed.Request = Between(m, "(request: \""u8, "\")"u8);
+            parsed.Script = Utf8Scan.Between(m, "script '"u8, "'"u8);
+            parsed.Request = Utf8Scan.Between(m, "(request: \""u8, "\")"u8);
             var lastParen = m.LastIndexOf(" ("u8);
             if (lastParen > 0 && Utf8Parser.TryParse(m[(lastParen + 2)..], out double seconds, out _))
             {
@@ -244,18 +244,6 @@ public static class PhpFpmLineParser
         }
     }
 
-    private static ReadOnlySpan<byte> Between(ReadOnlySpan<byte> s, ReadOnlySpan<byte> open, ReadOnlySpan<byte> close)
-    {
-        var at = s.IndexOf(open);
-        if (at < 0)
-        {
-            return default;
-        }
-
-        var rest = s[(at + open.Length)..];
-        var end = rest.IndexOf(close);
-        return end >= 0 ? rest[..end] : rest;
-    }
 
     private static int IntAfter(ReadOnlySpan<byte> s, ReadOnlySpan<byte> marker)
     {
@@ -279,8 +267,8 @@ public static class PhpFpmLineParser
         }
 
         var month = MonthOf(s.Slice(3, 3));
-        if (month == 0 || !Digits(s[..2], out var day) || !Digits(s.Slice(7, 4), out var year) || !Digits(s.Slice(12, 2), out var hour)
-            || !Digits(s.Slice(15, 2), out var minute) || !Digits(s.Slice(18, 2), out var second))
+        if (month == 0 || !Utf8Scan.TryDigits(s[..2], out var day) || !Utf8Scan.TryDigits(s.Slice(7, 4), out var year) || !Utf8Scan.TryDigits(s.Slice(12, 2), out var hour)
+            || !Utf8Scan.TryDigits(s.Slice(15, 2), out var minute) || !Utf8Scan.TryDigits(s.Slice(18, 2), out var second))
         {
             return false;
         }
@@ -308,20 +296,4 @@ public static class PhpFpmLineParser
         return 0;
     }
 
-    private static bool Digits(ReadOnlySpan<byte> s, out int value)
-    {
-        value = 0;
-        foreach (var b in s)
-        {
-            var d = b - (byte)'0';
-            if ((uint)d > 9)
-            {
-                return false;
-            }
-
-            value = (value * 10) + d;
-        }
-
-        return true;
-    }
 }
