@@ -71,13 +71,6 @@ public static class AgentHost
 
         builder.Services.AddOptions<AgentOptions>()
             .Bind(builder.Configuration)
-            .PostConfigure(o =>
-            {
-                if (o.Nginx.ErrorLogs.Count == 0)
-                {
-                    o.Nginx.ErrorLogs.Add("/var/log/nginx/error.log");
-                }
-            })
             .Validate(o => Uri.TryCreate(o.Collector.Url, UriKind.Absolute, out var u) && u.Scheme is "http" or "https",
                 "Collector:Url must be an absolute http:// or https:// URL (the collector's gRPC port)")
             .Validate(o => !string.IsNullOrWhiteSpace(o.Collector.Token) || !string.IsNullOrWhiteSpace(o.Collector.TokenFile),

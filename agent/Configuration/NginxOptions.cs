@@ -5,7 +5,7 @@ namespace Fleet502.Agent.Configuration;
 /// <summary>Which nginx logs to follow.</summary>
 public sealed class NginxOptions
 {
-    /// <summary>error.log paths. Default <c>/var/log/nginx/error.log</c>.</summary>
+    /// <summary>error.log paths and globs. Default: the error_log files `nginx -T` names, else /var/log/nginx/error.log.</summary>
     public List<string> ErrorLogs { get; set; } = [];
 
     /// <summary>Read files that exist at first start from the beginning instead of the end. Default false.</summary>

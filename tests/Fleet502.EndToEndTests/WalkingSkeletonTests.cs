@@ -104,6 +104,27 @@ public sealed class WalkingSkeletonTests(ITestOutputHelper output)
         }, nginx, collector, agent);
     }
 
+    [Fact]
+    public async Task With_no_log_paths_configured_the_agent_finds_nginx_error_log_through_nginx_T()
+    {
+        using var dir = new TempDir("e2e-zeroconf");
+        var backendPort = Ports.Free();
+        using var nginx = await NginxServer.StartAsync(dir, $"location / {{ proxy_pass http://127.0.0.1:{backendPort}; }}");
+        using var collector = await CollectorServer.StartAsync(dir, webhookUrl: null);
+        using var agent = await AgentRunner.StartAsync(dir, collector.GrpcUrl, errorLog: "", nginxConfig: nginx.ConfigPath);
+        await Diagnose(async () =>
+        {
+            using var http = new HttpClient();
+            using var response = await http.GetAsync($"{nginx.BaseUrl}/");
+            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+
+            var incidents = await collector.PollAsync("/api/v1/incidents?status=open", j => j.GetArrayLength() > 0, IncidentDeadline);
+            var incident = Assert.Single(incidents.EnumerateArray());
+            Assert.Equal("backend_down", incident.GetProperty("cause").GetString());
+            Assert.Contains(nginx.ErrorLog, incident.GetProperty("evidence").ToString(), StringComparison.Ordinal);
+        }, nginx, collector, agent);
+    }
+
     private static async Task WaitFor(Func<bool> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;

@@ -1,6 +1,7 @@
 using Fleet502.Agent.Configuration;
 using Fleet502.Agent.Platform;
 using Fleet502.Agent.Shipping;
+using Fleet502.Agent.Sources.NginxConfig;
 using Fleet502.Agent.Tailing;
 using Fleet502.Protos.V1;
 using Microsoft.Extensions.Hosting;
@@ -18,10 +19,12 @@ namespace Fleet502.Agent.Sources.NginxErrorLog;
 public sealed partial class ErrorLogSource(
     EventQueue queue,
     PendingOffsets pending,
+    NginxConfigReader nginxConfig,
     IOptions<AgentOptions> options,
     ILogger<ErrorLogSource> logger,
     TimeProvider time) : BackgroundService
 {
+    private const string DefaultErrorLog = "/var/log/nginx/error.log";
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
     private long _lines;
     private long _blamed;
@@ -35,7 +38,8 @@ public sealed partial class ErrorLogSource(
         var coalescer = new UpstreamErrorCoalescer(nginx.CoalesceWindow, time,
             origin => pending.Add(new FileIdentity(origin.Device, origin.Inode), origin.Generation, origin.Offset));
         var checkpoints = new CheckpointStore(Path.Combine(settings.StateDirectory, "error-log"), time);
-        using var tailer = new LogTailer(nginx.ErrorLogs, new TailerSettings
+        var paths = await ErrorLogPathsAsync(nginx, stoppingToken);
+        using var tailer = new LogTailer(paths, new TailerSettings
         {
             MaxLineBytes = nginx.MaxLineBytes,
             ReadFromStart = nginx.ReadFromStart,
@@ -81,6 +85,18 @@ public sealed partial class ErrorLogSource(
             checkpoints.Save(tailer.Checkpoints(pending.Committed));
             LogStopped(_lines, _blamed, _unparsed, _truncated);
         }
+    }
+
+    // Configured paths win; otherwise the error_log files nginx -T names; otherwise Debian's default.
+    private async Task<IReadOnlyList<string>> ErrorLogPathsAsync(NginxOptions nginx, CancellationToken cancellationToken)
+    {
+        if (nginx.ErrorLogs.Count > 0)
+        {
+            return nginx.ErrorLogs;
+        }
+
+        var fromConfig = nginx.ReadConfig ? (await nginxConfig.RefreshAsync(cancellationToken))?.TailableErrorLogs().ToList() ?? [] : [];
+        return fromConfig.Count > 0 ? fromConfig : [DefaultErrorLog];
     }
 
     private void OnLine(UpstreamErrorCoalescer coalescer, TailedFile file, ReadOnlySpan<byte> line, long offset, bool truncated)

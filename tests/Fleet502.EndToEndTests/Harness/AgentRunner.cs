@@ -33,7 +33,7 @@ public sealed class AgentRunner : IDisposable
               "StateDirectory": "{{state}}",
               "Collector": { "Url": "{{collectorGrpcUrl}}", "Token": "{{CollectorServer.AgentToken}}", "MaxReconnectDelay": "00:00:01" },
               "Nginx": {
-                "ErrorLogs": ["{{errorLog}}"], "AccessLogs": ["{{dir.File("access.log")}}"], {{nginxConfigJson}},
+                "ErrorLogs": {{(errorLog.Length == 0 ? "[]" : $"[\"{errorLog}\"]")}}, "AccessLogs": ["{{dir.File("access.log")}}"], {{nginxConfigJson}},
                 "CoalesceWindow": "{{coalesceWindow}}", "PollInterval": "00:00:00.050"
               },
               "Listeners": { "SampleInterval": "00:00:00.500" }
