@@ -10,6 +10,9 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v supervisord >/dev/null 2>&1 || need+=(supervisor)
 command -v logrotate >/dev/null 2>&1 || [ -x /usr/sbin/logrotate ] || need+=(logrotate)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# The systemd notify test's launcher and the unit-file checks (systemd need not be PID 1).
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
@@ -17,11 +20,10 @@ if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
-  # policy-rc.d keeps the packages' own services from starting: the project runs its own instances.
+  # Tests start their own nginx, php-fpm and supervisord on loopback and temp dirs.
   $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-# The packaged nginx/php-fpm services are not needed (tests start their own on loopback).
 if command -v dotnet >/dev/null 2>&1; then
   dotnet restore Fleet502.sln --verbosity quiet
 else
