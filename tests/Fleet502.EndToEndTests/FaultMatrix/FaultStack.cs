@@ -19,7 +19,7 @@ public sealed partial class FaultStack : IDisposable
     public const string AgentId = "fm-host";
 
     /// <summary>Generous: the machine is small and shared, and an incident needs the agent's coalescing window first.</summary>
-    public static readonly TimeSpan IncidentTimeout = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan IncidentTimeout = TimeSpan.FromSeconds(30);
 
     private readonly ITestOutputHelper _output;
     private readonly List<IDisposable> _owned = [];
@@ -284,7 +284,7 @@ public sealed partial class FaultStack : IDisposable
               "Listen": { "Grpc": "127.0.0.1:0", "Http": "127.0.0.1:0" },
               "Storage": { "Path": "{{Dir.File("collector.db")}}" },
               "Auth": { "AgentTokens": ["{{CollectorServer.AgentToken}}"], "ApiTokens": ["{{CollectorServer.ApiToken}}"] },
-              "Correlation": { "QuietPeriod": "00:00:03", "CheckInterval": "00:00:00.500", "ReopenWindow": "00:10:00" },
+              "Correlation": { "QuietPeriod": "00:00:08", "CheckInterval": "00:00:00.500", "ReopenWindow": "00:10:00" },
               "Webhooks": [{ "Name": "fm", "Url": "{{Webhooks.Url}}", "Format": "generic" }]
             }
             """;
