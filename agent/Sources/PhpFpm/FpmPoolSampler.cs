@@ -1,7 +1,6 @@
 using Fleet502.Agent.Shipping;
 using Fleet502.Protos.V1;
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Fleet502.Agent.Sources.PhpFpm;
@@ -17,30 +16,11 @@ public sealed partial class FpmPoolSampler(
     ILogger<FpmPoolSampler> logger,
     TimeProvider time,
     TimeSpan sampleInterval,
-    TimeSpan fullSnapshotInterval) : BackgroundService
+    TimeSpan fullSnapshotInterval) : PeriodicSampler(queue, time, sampleInterval)
 {
     private readonly Dictionary<FpmStatusReader, (string Key, long SentAt)> _last = [];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                foreach (var evt in await SampleAsync(stoppingToken))
-                {
-                    await queue.EnqueueAsync(evt, stoppingToken);
-                }
-
-                await Task.Delay(sampleInterval, time, stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    public async Task<List<Event>> SampleAsync(CancellationToken cancellationToken)
+    public override async Task<List<Event>> SampleAsync(CancellationToken cancellationToken)
     {
         var events = new List<Event>();
         foreach (var reader in readers)
@@ -48,7 +28,7 @@ public sealed partial class FpmPoolSampler(
             var pool = await reader.ReadAsync(cancellationToken);
             var key = $"{pool.Reachable}|{pool.Error}|{pool.Saturated}|{pool.ListenQueue > 0}|{pool.MaxChildrenReached}|{pool.StartTime}";
             var changed = !_last.TryGetValue(reader, out var last) || last.Key != key;
-            if (!changed && time.GetElapsedTime(last.SentAt) < fullSnapshotInterval)
+            if (!changed && Time.GetElapsedTime(last.SentAt) < fullSnapshotInterval)
             {
                 continue;
             }
@@ -59,8 +39,8 @@ public sealed partial class FpmPoolSampler(
             }
 
             pool.FullSnapshot = !changed;
-            _last[reader] = (key, time.GetTimestamp());
-            events.Add(new Event { Time = Timestamp.FromDateTimeOffset(time.GetUtcNow()), FpmPool = pool });
+            _last[reader] = (key, Time.GetTimestamp());
+            events.Add(new Event { Time = Timestamp.FromDateTimeOffset(Time.GetUtcNow()), FpmPool = pool });
         }
 
         return events;

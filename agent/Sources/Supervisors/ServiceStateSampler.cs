@@ -1,7 +1,6 @@
 using Fleet502.Agent.Shipping;
 using Fleet502.Protos.V1;
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Fleet502.Agent.Sources.Supervisors;
@@ -18,38 +17,19 @@ public sealed partial class ServiceStateSampler(
     ILogger<ServiceStateSampler> logger,
     TimeProvider time,
     TimeSpan sampleInterval,
-    TimeSpan fullSnapshotInterval) : BackgroundService
+    TimeSpan fullSnapshotInterval) : PeriodicSampler(queue, time, sampleInterval)
 {
     private readonly Dictionary<IServiceSupervisor, ServiceStateTracker> _trackers = [];
     private readonly HashSet<IServiceSupervisor> _failing = [];
     private long _lastFull = long.MinValue;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                foreach (var evt in await SampleAsync(stoppingToken))
-                {
-                    await queue.EnqueueAsync(evt, stoppingToken);
-                }
-
-                await Task.Delay(sampleInterval, time, stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
-
     /// <summary>One pass over every supervisor: the events to send.</summary>
-    public async Task<List<Event>> SampleAsync(CancellationToken cancellationToken)
+    public override async Task<List<Event>> SampleAsync(CancellationToken cancellationToken)
     {
-        var full = _lastFull == long.MinValue || time.GetElapsedTime(_lastFull) >= fullSnapshotInterval;
+        var full = _lastFull == long.MinValue || Time.GetElapsedTime(_lastFull) >= fullSnapshotInterval;
         if (full)
         {
-            _lastFull = time.GetTimestamp();
+            _lastFull = Time.GetTimestamp();
         }
 
         var events = new List<Event>();
@@ -88,7 +68,7 @@ public sealed partial class ServiceStateSampler(
             }
 
             var changes = tracker.Changes(states);
-            var now = Timestamp.FromDateTimeOffset(time.GetUtcNow());
+            var now = Timestamp.FromDateTimeOffset(Time.GetUtcNow());
             var changedNames = changes.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
             foreach (var change in changes)
             {
