@@ -74,6 +74,13 @@ public sealed class ChildProcess : IDisposable
                 return await found.Task;
             }
 
+            // The exit can be seen before the last lines' events: give them a moment, then look again.
+            await Task.Delay(300);
+            if (_output.FirstOrDefault(match) is { } late)
+            {
+                return late;
+            }
+
             throw new TimeoutException($"{_name} did not print the expected line within {timeout} (exited: {_process.HasExited})\n{Output}");
         }
         finally
