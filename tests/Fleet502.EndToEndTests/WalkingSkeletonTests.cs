@@ -58,7 +58,7 @@ public sealed class WalkingSkeletonTests(ITestOutputHelper output)
             Assert.Equal("backend_down", post.GetProperty("incident").GetProperty("cause").GetString());
 
             // The backend comes back: healthy traffic must not open anything new.
-            using var backend = new TinyBackend(backendPort);
+            using var backend = ScriptedBackend.OnTcp(backendPort, ScriptedBackend.AnswerOk);
             for (var i = 0; i < 10; i++)
             {
                 using var response = await http.GetAsync($"{nginx.BaseUrl}/api/orders/{i}");
