@@ -1,5 +1,5 @@
 using System.Globalization;
-using Fleet502.Collector.Contract;
+using Fleet502.Diagnosis;
 using Fleet502.Collector.Incidents;
 using Fleet502.Collector.Storage;
 using Fleet502.Protos.V1;

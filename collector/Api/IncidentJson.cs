@@ -1,4 +1,4 @@
-using Fleet502.Collector.Contract;
+using Fleet502.Diagnosis;
 using Fleet502.Collector.Incidents;
 using Fleet502.Collector.Storage;
 

@@ -1,4 +1,3 @@
-using Fleet502.Collector.Correlation.Rules;
 using Fleet502.Collector.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -10,10 +9,8 @@ internal static class CorrelationServiceCollectionExtensions
     {
         services.AddValidatedOptions<CorrelationOptions>(CorrelationOptions.Section);
 
-        // Asked in this order; the correlator always asks ReportedCauseRule last.
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ICorrelationRule, BackendDownRule>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ICorrelationRule, SocketMissingRule>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ICorrelationRule, ReportedCauseRule>());
+        // One rule list, shared with the agent's doctor: RuleSet.Default.
+        services.TryAddSingleton(RuleSet.Default);
 
         services.AddSingleton<Correlator>();
         services.AddHostedService<ResolutionSweeper>();

@@ -18,7 +18,7 @@ internal sealed class Correlator
     private readonly CollectorDatabase _database;
     private readonly Topology _topology = new();
     private readonly Dictionary<IncidentKey, Incident> _active = []; // open, or resolved recently enough to re-open
-    private readonly IReadOnlyList<ICorrelationRule> _rules;
+    private readonly RuleSet _rules;
     private readonly IncidentStore _incidents;
     private readonly AgentStore _agents;
     private readonly NotificationOutbox _outbox;
@@ -28,7 +28,7 @@ internal sealed class Correlator
 
     public Correlator(
         CollectorDatabase database,
-        IEnumerable<ICorrelationRule> rules,
+        RuleSet rules,
         IncidentStore incidents,
         AgentStore agents,
         NotificationOutbox outbox,
@@ -36,9 +36,8 @@ internal sealed class Correlator
         TimeProvider time,
         ILogger<Correlator> logger)
     {
-        // The reported-cause rule applies to everything, so it must be asked last.
         _database = database;
-        _rules = [.. rules.Where(r => r is not Rules.ReportedCauseRule), new Rules.ReportedCauseRule()];
+        _rules = rules;
         _incidents = incidents;
         _agents = agents;
         _outbox = outbox;
@@ -100,7 +99,7 @@ internal sealed class Correlator
 
             var target = TargetAddress.Parse(incident.Target);
             var owner = _topology.ResolveOwner(target, _topology.Get(incident.Key.LocalTo)) ?? _topology.Get(incident.OwnerAgentId);
-            if (RuleNamed(incident.Rule).ConfirmRecovery(target, owner, now) is not { } proof)
+            if (_rules.Named(incident.Rule).ConfirmRecovery(target, owner, now) is not { } proof)
             {
                 continue;
             }
@@ -125,7 +124,7 @@ internal sealed class Correlator
     private Change? Explain(Symptom symptom)
     {
         var owner = _topology.ResolveOwner(symptom.Target, symptom.Reporter);
-        var rule = _rules.First(r => r.AppliesTo(symptom));
+        var rule = _rules.For(symptom);
         if (rule.Evaluate(symptom, owner) is not { } verdict)
         {
             return null; // the state shows the target is fine again
@@ -170,7 +169,7 @@ internal sealed class Correlator
         }
     }
 
-    private static void Record(Incident incident, Symptom symptom, ICorrelationRule rule, Verdict verdict, HostState? owner, DateTimeOffset now)
+    private static void Record(Incident incident, Symptom symptom, IDiagnosisRule rule, Verdict verdict, HostState? owner, DateTimeOffset now)
     {
         incident.Rule = rule.Name;
         incident.OwnerAgentId = owner?.AgentId;
@@ -197,9 +196,6 @@ internal sealed class Correlator
             incident.AddSample(new EvidenceItem(symptom.Time, symptom.Reporter.Hostname, symptom.Source, symptom.Error.Raw.TrimEnd()));
         }
     }
-
-    private ICorrelationRule RuleNamed(string name) =>
-        _rules.FirstOrDefault(r => r.Name == name) ?? _rules[^1];
 
     private void Restore()
     {

@@ -23,7 +23,8 @@ internal sealed class Topology
             .OfType<IPAddress>()
             .ToHashSet();
         var previous = Get(agentId);
-        var host = new HostState(agentId, hostname, parsed, previous?.Listeners, previous?.ListenersAt);
+        // A rename keeps everything else known about the host.
+        var host = previous is null ? new HostState(agentId, hostname, parsed, null, null) : previous with { Hostname = hostname, Addresses = parsed };
         _hosts[agentId] = host;
         return host;
     }

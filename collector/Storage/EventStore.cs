@@ -1,5 +1,5 @@
 using System.Text;
-using Fleet502.Collector.Contract;
+using Fleet502.Diagnosis;
 using Fleet502.Collector.Correlation;
 using Fleet502.Collector.Ingest;
 using Fleet502.Protos.V1;

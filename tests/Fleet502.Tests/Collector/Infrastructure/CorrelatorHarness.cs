@@ -1,5 +1,6 @@
+using Fleet502.Diagnosis;
 using Fleet502.Collector.Correlation;
-using Fleet502.Collector.Correlation.Rules;
+using Fleet502.Diagnosis.Rules;
 using Fleet502.Collector.Incidents;
 using Fleet502.Collector.Notifiers;
 using Fleet502.Collector.Storage;
@@ -82,7 +83,7 @@ internal sealed class CorrelatorHarness : IDisposable
         var outbox = new NotificationOutbox(database, new OutboxStore(database), Microsoft.Extensions.Options.Options.Create(new WebhooksOptions()), Time);
         var correlator = new Correlator(
             database,
-            [new BackendDownRule(), new SocketMissingRule(), new ReportedCauseRule()],
+            RuleSet.Default,
             new IncidentStore(database),
             new AgentStore(database),
             outbox,

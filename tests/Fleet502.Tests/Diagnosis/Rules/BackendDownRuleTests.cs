@@ -1,10 +1,10 @@
 using System.Net;
-using Fleet502.Collector.Correlation;
-using Fleet502.Collector.Correlation.Rules;
+using Fleet502.Diagnosis;
+using Fleet502.Diagnosis.Rules;
 using Fleet502.Protos.V1;
 using static Fleet502.Tests.Collector.Infrastructure.TestEvents;
 
-namespace Fleet502.Tests.Collector.Correlation.Rules;
+namespace Fleet502.Tests.Diagnosis.Rules;
 
 /// <summary>The rule is a pure function of (symptom, owner state): no collector needed.</summary>
 public sealed class BackendDownRuleTests
@@ -92,7 +92,7 @@ public sealed class BackendDownRuleTests
             e.UpstreamError.Target = new UpstreamTarget { Address = target, IsGroup = true };
         }
 
-        return Fleet502.Collector.Correlation.Symptom.From(Lb, e)!;
+        return Fleet502.Diagnosis.Symptom.From(Lb, e)!;
     }
 
     private static HostState Host(string id, DateTimeOffset? sampledAt, Listener[]? listeners, params string[] addresses)

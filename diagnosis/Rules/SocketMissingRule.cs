@@ -1,13 +1,12 @@
-using Fleet502.Collector.Incidents;
 using Fleet502.Protos.V1;
 
-namespace Fleet502.Collector.Correlation.Rules;
+namespace Fleet502.Diagnosis.Rules;
 
 /// <summary>
 /// "connect() to unix:/run/app.sock failed (2: No such file or directory)". The socket lives on
 /// the reporting host; confirmed when its newest listener snapshot has no unix listener on that path.
 /// </summary>
-internal sealed class SocketMissingRule : ICorrelationRule
+public sealed class SocketMissingRule : IDiagnosisRule
 {
     public const string RuleName = "socket_missing";
 

@@ -1,7 +1,7 @@
-using Fleet502.Collector.Contract;
+using Fleet502.Diagnosis;
 using Fleet502.Protos.V1;
 
-namespace Fleet502.Tests.Collector.Contract;
+namespace Fleet502.Tests.Diagnosis;
 
 public sealed class ProtoEnumNameTests
 {

@@ -1,7 +1,6 @@
-using Fleet502.Collector.Incidents;
 using Fleet502.Protos.V1;
 
-namespace Fleet502.Collector.Correlation;
+namespace Fleet502.Diagnosis;
 
 /// <summary>What a rule concluded from one symptom and the target's state.</summary>
 /// <param name="Cause">The root cause.</param>
@@ -10,7 +9,7 @@ namespace Fleet502.Collector.Correlation;
 /// <param name="Fix">What to do about it.</param>
 /// <param name="Tier">Which tier failed: app, load_balancer, cdn, unknown.</param>
 /// <param name="Evidence">What the rule found in the hosts' state.</param>
-internal sealed record Verdict(
+public sealed record Verdict(
     Cause Cause,
     double Confidence,
     string Headline,

@@ -1,7 +1,7 @@
-using Fleet502.Collector.Correlation;
+using Fleet502.Diagnosis;
 using Fleet502.Protos.V1;
 
-namespace Fleet502.Tests.Collector.Correlation;
+namespace Fleet502.Tests.Diagnosis;
 
 public sealed class TargetAddressTests
 {

@@ -2,13 +2,13 @@ using System.Globalization;
 using System.Net;
 using Fleet502.Protos.V1;
 
-namespace Fleet502.Collector.Correlation;
+namespace Fleet502.Diagnosis;
 
 /// <summary>
 /// An upstream target in canonical text form ("127.0.0.1:3000", "[::1]:3000", "unix:/run/app.sock",
 /// "backend") with its parts, so rules can match it against listeners.
 /// </summary>
-internal sealed record TargetAddress(TargetKind Kind, string Text, string? Host, int Port, string? UnixPath)
+public sealed record TargetAddress(TargetKind Kind, string Text, string? Host, int Port, string? UnixPath)
 {
     private const string UnixPrefix = "unix:";
 

@@ -1,6 +1,6 @@
 using Fleet502.Protos.V1;
 
-namespace Fleet502.Collector.Correlation;
+namespace Fleet502.Diagnosis;
 
 /// <summary>An UpstreamError as the correlator sees it: who reported it, when, toward what.</summary>
 /// <param name="Reporter">The host whose nginx logged the error.</param>
@@ -8,7 +8,7 @@ namespace Fleet502.Collector.Correlation;
 /// <param name="Target">The parsed upstream target.</param>
 /// <param name="Error">The event body, for counts, server names and the raw line.</param>
 /// <param name="Source">Which log the line came from.</param>
-internal sealed record Symptom(HostState Reporter, DateTimeOffset Time, TargetAddress Target, UpstreamError Error, string Source)
+public sealed record Symptom(HostState Reporter, DateTimeOffset Time, TargetAddress Target, UpstreamError Error, string Source)
 {
     public Cause Cause => Error.Cause;
 

@@ -3,14 +3,14 @@ using System.Globalization;
 using System.Reflection;
 using Google.Protobuf.Reflection;
 
-namespace Fleet502.Collector.Contract;
+namespace Fleet502.Diagnosis;
 
 /// <summary>
 /// The snake_case names of proto enum values that the REST API, webhooks and docs print:
 /// <c>CAUSE_BACKEND_DOWN</c> becomes <c>backend_down</c>. The prefix to strip is read from the
 /// enum's zero value (<c>CAUSE_UNSPECIFIED</c>), so this works for every enum of the contract.
 /// </summary>
-internal static class ProtoEnumName
+public static class ProtoEnumName
 {
     /// <summary>The snake_case name, or the number for a value this build does not know (a newer agent).</summary>
     public static string ToSnakeCase<TEnum>(TEnum value) where TEnum : struct, Enum =>

@@ -1,12 +1,11 @@
-using Fleet502.Collector.Incidents;
 
-namespace Fleet502.Collector.Correlation;
+namespace Fleet502.Diagnosis;
 
 /// <summary>
 /// Explains one kind of symptom. Rules are pure: the same symptom and host state give the same
 /// verdict, so they are tested without a collector.
 /// </summary>
-internal interface ICorrelationRule
+public interface IDiagnosisRule
 {
     /// <summary>Stable name, stored with the incident so the same rule later decides on recovery.</summary>
     string Name { get; }

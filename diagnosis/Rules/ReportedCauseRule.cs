@@ -1,15 +1,13 @@
 using System.Collections.Frozen;
-using Fleet502.Collector.Contract;
-using Fleet502.Collector.Incidents;
 using Fleet502.Protos.V1;
 
-namespace Fleet502.Collector.Correlation.Rules;
+namespace Fleet502.Diagnosis.Rules;
 
 /// <summary>
 /// The last rule: takes the cause the agent classified from the log line, at lower confidence,
 /// because no host state confirms it yet. This keeps every failure visible, <c>unknown</c> included.
 /// </summary>
-internal sealed class ReportedCauseRule : ICorrelationRule
+public sealed class ReportedCauseRule : IDiagnosisRule
 {
     public const string RuleName = "reported_cause";
 

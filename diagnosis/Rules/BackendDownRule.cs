@@ -1,14 +1,13 @@
-using Fleet502.Collector.Incidents;
 using Fleet502.Protos.V1;
 
-namespace Fleet502.Collector.Correlation.Rules;
+namespace Fleet502.Diagnosis.Rules;
 
 /// <summary>
 /// "connect() failed (111: Connection refused)" toward host:port. Confirmed when the owning host's
 /// newest listener snapshot has nothing on that address and port; no incident when a listener is
 /// there in a snapshot taken after the error (the backend has come back).
 /// </summary>
-internal sealed class BackendDownRule : ICorrelationRule
+public sealed class BackendDownRule : IDiagnosisRule
 {
     public const string RuleName = "backend_down";
 

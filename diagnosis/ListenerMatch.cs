@@ -1,10 +1,10 @@
 using System.Net;
 using Fleet502.Protos.V1;
 
-namespace Fleet502.Collector.Correlation;
+namespace Fleet502.Diagnosis;
 
 /// <summary>Does a listener snapshot accept connections to a target?</summary>
-internal static class ListenerMatch
+public static class ListenerMatch
 {
     /// <summary>
     /// A TCP listener on the target's port whose address is the target's, or a wildcard

@@ -1,6 +1,6 @@
-namespace Fleet502.Collector.Correlation;
+namespace Fleet502.Diagnosis;
 
-internal enum TargetKind
+public enum TargetKind
 {
     /// <summary>host:port, where host is an IP address or a name.</summary>
     Tcp,

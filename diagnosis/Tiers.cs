@@ -1,9 +1,9 @@
 using Fleet502.Protos.V1;
 
-namespace Fleet502.Collector.Correlation;
+namespace Fleet502.Diagnosis;
 
 /// <summary>Which tier a cause points at, for the API's <c>tier</c> field.</summary>
-internal static class Tiers
+public static class Tiers
 {
     public const string App = "app";
     public const string LoadBalancer = "load_balancer";
