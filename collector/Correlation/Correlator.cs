@@ -51,6 +51,10 @@ internal sealed class Correlator
     public void UpdateAgent(AgentRecord agent) =>
         _database.Write(_ => _topology.Upsert(agent.Id, agent.Hostname, agent.Addresses));
 
+    /// <summary>Records that an agent's stream opened or closed: a closed agent can go offline.</summary>
+    public void SetConnected(string agentId, bool connected) =>
+        _database.Write(_ => _topology.SetConnected(agentId, connected, _time.GetUtcNow()));
+
     /// <summary>
     /// Takes newly stored events of one agent. Its listener snapshots are applied first, so an error
     /// followed in the same batch by a snapshot showing the backend back does not open an incident.
@@ -61,6 +65,11 @@ internal sealed class Correlator
         if (newest is not null && _topology.SetListeners(agentId, newest.ListenerSnapshot, newest.Time.ToDateTimeOffset()))
         {
             _agents.SaveListeners(agentId, newest.ListenerSnapshot, newest.Time.ToDateTimeOffset());
+        }
+
+        foreach (var e in events)
+        {
+            _topology.Apply(agentId, e);
         }
 
         var reporter = _topology.Get(agentId) ?? _topology.Upsert(agentId, agentId, []);

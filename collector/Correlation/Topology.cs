@@ -8,6 +8,9 @@ namespace Fleet502.Collector.Correlation;
 /// </summary>
 internal sealed class Topology
 {
+    // Enough to tell a crash loop from a one-off; older kills stay in the event store.
+    private const int MaxOomKills = 32;
+
     private readonly Dictionary<string, HostState> _hosts = new(StringComparer.Ordinal);
 
     public int Count => _hosts.Count;
@@ -40,6 +43,60 @@ internal sealed class Topology
 
         _hosts[agentId] = host with { Listeners = snapshot, ListenersAt = sampledAt };
         return true;
+    }
+
+    /// <summary>
+    /// Folds one state event (service, pool, OOM kill, nginx config) into its host, newest wins per
+    /// service or pool; every event also counts as a sign of life.
+    /// </summary>
+    public void Apply(string agentId, Event e)
+    {
+        var host = Get(agentId) ?? Upsert(agentId, agentId, []);
+        var at = e.Time?.ToDateTimeOffset() ?? DateTimeOffset.MinValue;
+        if (host.LastHeard is null || at > host.LastHeard)
+        {
+            host = host with { LastHeard = at };
+        }
+
+        switch (e.BodyCase)
+        {
+            case Event.BodyOneofCase.ServiceState:
+                var key = HostState.ServiceKey(e.ServiceState);
+                if (!host.Services.TryGetValue(key, out var known) || known.At <= at)
+                {
+                    host = host with { Services = host.Services.SetItem(key, new(at, e.ServiceState)) };
+                }
+
+                break;
+            case Event.BodyOneofCase.FpmPool:
+                var endpoint = e.FpmPool.Endpoint;
+                if (!host.FpmPools.TryGetValue(endpoint, out var pool) || pool.At <= at)
+                {
+                    host = host with { FpmPools = host.FpmPools.SetItem(endpoint, new(at, e.FpmPool)) };
+                }
+
+                break;
+            case Event.BodyOneofCase.OomKill:
+                var kills = host.OomKills.Add(new(at, e.OomKill));
+                host = host with { OomKills = kills.Count > MaxOomKills ? kills.RemoveRange(0, kills.Count - MaxOomKills) : kills };
+                break;
+            case Event.BodyOneofCase.ProxyConfig:
+                if (host.ProxyConfig is null || host.ProxyConfig.At <= at)
+                {
+                    host = host with { ProxyConfig = new(at, e.ProxyConfig) };
+                }
+
+                break;
+        }
+
+        _hosts[agentId] = host;
+    }
+
+    /// <summary>Marks the agent's stream open or closed (closed agents can go offline).</summary>
+    public void SetConnected(string agentId, bool connected, DateTimeOffset at)
+    {
+        var host = Get(agentId) ?? Upsert(agentId, agentId, []);
+        _hosts[agentId] = host with { Connected = connected, LastHeard = host.LastHeard is { } heard && heard > at ? heard : at };
     }
 
     /// <summary>

@@ -56,6 +56,7 @@ internal sealed class IngestService(
 
         var agent = agents.Register(hello, time.GetUtcNow());
         correlator.UpdateAgent(agent);
+        correlator.SetConnected(agent.Id, connected: true);
         Log.AgentConnected(logger, agent.Id, agent.Hostname, agent.Version, agent.LastSeq);
         await responseStream.WriteAsync(
             new CollectorMessage { Welcome = new Welcome { LastSeq = agent.LastSeq, CollectorVersion = CollectorVersion } },
@@ -78,6 +79,7 @@ internal sealed class IngestService(
         }
         finally
         {
+            correlator.SetConnected(agent.Id, connected: false);
             Log.AgentDisconnected(logger, agent.Id);
         }
     }
