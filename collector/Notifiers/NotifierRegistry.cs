@@ -1,3 +1,4 @@
+using Fleet502.Collector.Notifiers.Formats;
 using Microsoft.Extensions.Options;
 
 namespace Fleet502.Collector.Notifiers;
@@ -10,6 +11,7 @@ internal sealed class NotifierRegistry(IOptions<WebhooksOptions> options, IHttpC
 
     public bool TryGet(string name, out INotifier notifier) => _byName.TryGetValue(name, out notifier!);
 
-    // Only the generic format exists yet; options validation rejects any other.
-    private static INotifier Create(WebhookOptions webhook, IHttpClientFactory clients) => new GenericWebhookNotifier(webhook, clients);
+    // Options validation has already rejected unknown formats.
+    private static INotifier Create(WebhookOptions webhook, IHttpClientFactory clients) =>
+        new WebhookNotifier(webhook, WebhookFormats.ByName[webhook.Format], clients);
 }

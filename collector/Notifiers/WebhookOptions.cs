@@ -8,6 +8,6 @@ internal sealed class WebhookOptions
 
     public string Url { get; set; } = "";
 
-    /// <summary>Payload format; only <c>generic</c> exists yet.</summary>
-    public string Format { get; set; } = GenericWebhookNotifier.FormatName;
+    /// <summary>Body format: generic, slack, mattermost, discord, teams (Workflows) or google_chat.</summary>
+    public string Format { get; set; } = "generic";
 }

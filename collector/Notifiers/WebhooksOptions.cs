@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Fleet502.Collector.Hosting;
+using Fleet502.Collector.Notifiers.Formats;
 
 namespace Fleet502.Collector.Notifiers;
 
@@ -7,8 +8,6 @@ namespace Fleet502.Collector.Notifiers;
 internal sealed partial class WebhooksOptions : IValidatableOptions
 {
     public const string Section = "Webhooks";
-
-    public static readonly IReadOnlyList<string> Formats = [GenericWebhookNotifier.FormatName];
 
     public List<WebhookOptions> Webhooks { get; set; } = [];
 
@@ -34,9 +33,9 @@ internal sealed partial class WebhooksOptions : IValidatableOptions
                 yield return $"{key}:Url (webhook '{webhook.Name}') is not an absolute http(s) URL";
             }
 
-            if (!Formats.Contains(webhook.Format ?? "", StringComparer.OrdinalIgnoreCase))
+            if (!WebhookFormats.ByName.ContainsKey(webhook.Format ?? ""))
             {
-                yield return $"{key}:Format '{webhook.Format}' is not supported; use one of: {string.Join(", ", Formats)}";
+                yield return $"{key}:Format '{webhook.Format}' is not supported; use one of: {string.Join(", ", WebhookFormats.Names)}";
             }
         }
     }

@@ -55,7 +55,7 @@ public sealed partial class CollectorAppTests : IDisposable
             $"--Auth:ApiTokens:0={TestCollector.ApiToken}",
             "--Webhooks:0:Name=ops",
             "--Webhooks:0:Url=ftp://hooks.example.com/very-secret",
-            "--Webhooks:0:Format=slack",
+            "--Webhooks:0:Format=telegraph",
             "--Storage:EventRetention=soon",
         ]);
 
@@ -63,7 +63,7 @@ public sealed partial class CollectorAppTests : IDisposable
 
         Assert.Contains(error.Problems, f => f.StartsWith("Listen:Grpc 'not-an-address'", StringComparison.Ordinal));
         Assert.Contains(error.Problems, f => f.StartsWith("Webhooks:0:Url (webhook 'ops')", StringComparison.Ordinal));
-        Assert.Contains(error.Problems, f => f.StartsWith("Webhooks:0:Format 'slack'", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, f => f.StartsWith("Webhooks:0:Format 'telegraph' is not supported; use one of: generic, slack,", StringComparison.Ordinal));
         Assert.Contains(error.Problems, f => f.Contains("Storage:EventRetention", StringComparison.Ordinal));
         Assert.DoesNotContain("very-secret", error.Message, StringComparison.Ordinal);
     }

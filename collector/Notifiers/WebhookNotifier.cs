@@ -1,21 +1,20 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Fleet502.Collector.Api;
+using Fleet502.Collector.Notifiers.Formats;
 
 namespace Fleet502.Collector.Notifiers;
 
-/// <summary>POSTs <c>{ "event": ..., "incident": &lt;the API's incident JSON&gt; }</c>.</summary>
-internal sealed class GenericWebhookNotifier(WebhookOptions webhook, IHttpClientFactory clients) : INotifier
+/// <summary>POSTs an incident change to one webhook, in the body format its config names.</summary>
+internal sealed class WebhookNotifier(WebhookOptions webhook, IWebhookFormat format, IHttpClientFactory clients) : INotifier
 {
-    public const string FormatName = "generic";
-
     public string Name => webhook.Name;
 
     public async Task SendAsync(OutboxItem item, CancellationToken cancellationToken)
     {
         var incident = JsonSerializer.Deserialize(item.IncidentJson, CollectorJsonContext.Default.IncidentJson)
             ?? throw new InvalidOperationException($"outbox item {item.Id} holds no incident");
-        var body = JsonSerializer.SerializeToUtf8Bytes(new WebhookPayload(item.Event, incident), CollectorJsonContext.Default.WebhookPayload);
+        var body = format.Render(item.Event, incident);
 
         using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url)
         {
