@@ -4,6 +4,7 @@ using Fleet502.Agent.Sources.Processes;
 using Fleet502.Agent.Sources.NginxAccessLog;
 using Fleet502.Agent.Sources.NginxConfig;
 using Fleet502.Agent.Sources.NginxErrorLog;
+using Fleet502.Agent.Sources.PhpFpmLog;
 using Fleet502.Agent.Tailing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,8 +79,9 @@ public static class AgentHost
             .Validate(o => string.IsNullOrEmpty(o.Collector.TokenFile) || File.Exists(o.Collector.TokenFile),
                 "Collector:TokenFile does not exist")
             .Validate(o => Positive(o.Nginx.PollInterval) && Positive(o.Listeners.SampleInterval) && Positive(o.Listeners.FullSnapshotInterval)
-                    && Positive(o.Collector.MaxReconnectDelay) && Positive(o.Nginx.ConfigRefreshInterval) && o.Nginx.CoalesceWindow >= TimeSpan.Zero && o.Nginx.CoalesceWindow <= TimeSpan.FromSeconds(10),
-                "intervals must be positive durations (\"00:00:02\") and Nginx:CoalesceWindow at most 10 s")
+                    && Positive(o.Collector.MaxReconnectDelay) && Positive(o.Nginx.ConfigRefreshInterval) && o.Nginx.CoalesceWindow >= TimeSpan.Zero && o.Nginx.CoalesceWindow <= TimeSpan.FromSeconds(10)
+                    && o.PhpFpm.CoalesceWindow >= TimeSpan.Zero && o.PhpFpm.CoalesceWindow <= TimeSpan.FromSeconds(10),
+                "intervals must be positive durations (\"00:00:02\") and Nginx:CoalesceWindow and PhpFpm:CoalesceWindow at most 10 s")
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
 
@@ -91,6 +93,7 @@ public static class AgentHost
         builder.Services.AddSingleton<NginxConfigReader>();
         builder.Services.AddHostedService<AccessLogSource>();
         builder.Services.AddHostedService<NginxConfigSource>();
+        builder.Services.AddHostedService<PhpFpmLogSource>();
         builder.Services.AddHostState();
         return builder.Build();
     }
