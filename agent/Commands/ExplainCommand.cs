@@ -7,6 +7,7 @@ using System.Text.Unicode;
 using Fleet502.Agent.Sources.KernelLog;
 using Fleet502.Agent.Sources.NginxAccessLog;
 using Fleet502.Agent.Sources.NginxErrorLog;
+using Fleet502.Agent.Sources.OtherProxyLog;
 using Fleet502.Agent.Sources.PhpFpmLog;
 
 namespace Fleet502.Agent.Commands;
@@ -36,7 +37,7 @@ public static class ExplainCommand
             Description = "nginx log_format for access lines: 'combined', 'main', a format string, or a whole "
                 + "\"log_format name [escape=json] '...';\" directive (without it, combined and main are tried)",
         };
-        var command = new Command("explain", "Explain log lines (nginx error/access, php-fpm, kernel, systemd) as JSON Lines")
+        var command = new Command("explain", "Explain log lines (nginx error/access, php-fpm, kernel, systemd, Apache mod_proxy, HAProxy, AWS ALB) as JSON Lines")
         {
             file,
             logFormat,
@@ -187,6 +188,20 @@ public static class ExplainCommand
             json.WriteBoolean("invalid_utf8", true);
         }
 
+        // Other proxies first: their strict shapes (Apache's weekday timestamp, ALB's type + ISO time) can
+        // otherwise pass for a pasted nginx fragment ("[error] ...").
+        if (ApacheErrorLineParser.TryParse(line, out var apache))
+        {
+            WriteApache(json, apache);
+            return;
+        }
+
+        if (AlbAccessLineParser.TryParse(line, out var alb))
+        {
+            WriteAlb(json, alb);
+            return;
+        }
+
         var nginxParsed = NginxErrorLineParser.TryParse(line, out var nginx);
         var nginxSure = nginxParsed && (nginx.LocalTime is not null || nginx.Level != NginxLogLevel.Unknown);
         if (nginxSure)
@@ -202,6 +217,12 @@ public static class ExplainCommand
                 WriteAccess(json, format, line[body..], ranges);
                 return;
             }
+        }
+
+        if (HaproxyLineParser.TryParse(line, out var haproxy))
+        {
+            WriteHaproxy(json, haproxy);
+            return;
         }
 
         if (KernelLineParser.TryParse(line, out var kernel))
@@ -226,8 +247,8 @@ public static class ExplainCommand
         json.WriteString("kind", "unknown");
         json.WriteNull("cause");
         json.WriteString("error", formats.Length == 1
-            ? "not an nginx error line, an access line in the given --log-format, a php-fpm, kernel or systemd line"
-            : "not an nginx error line, a combined/main access line, a php-fpm, kernel or systemd line (use --log-format for custom access logs)");
+            ? "not an nginx error line, an access line in the given --log-format, a php-fpm, kernel, systemd, Apache, HAProxy or ALB line"
+            : "not an nginx error line, a combined/main access line, a php-fpm, kernel, systemd, Apache, HAProxy or ALB line (use --log-format for custom access logs)");
     }
 
     private static bool TryMatchAccess(LogFormat format, ReadOnlySpan<byte> line, Range[] ranges, out int bodyStart)
@@ -444,6 +465,65 @@ public static class ExplainCommand
         }
 
         Text(json, "message", line.Message);
+    }
+
+    private static void WriteApache(Utf8JsonWriter json, in ApacheErrorLine line)
+    {
+        json.WriteString("kind", "apache_error");
+        WriteCause(json, ApacheErrorClassifier.Classify(line));
+        Text(json, "module", line.Module, omitEmpty: true);
+        Text(json, "level", line.Level);
+        if (line.Errno != 0)
+        {
+            json.WriteNumber("errno", line.Errno);
+            Text(json, "errno_text", line.ErrnoText);
+        }
+
+        if (line.Code != 0)
+        {
+            json.WriteString("code", $"AH{line.Code:00000}");
+        }
+
+        Text(json, "client", line.Client, omitEmpty: true);
+        Text(json, "backend", line.Backend, omitEmpty: true);
+        Text(json, "message", line.Message);
+    }
+
+    private static void WriteAlb(Utf8JsonWriter json, in AlbAccessLine line)
+    {
+        json.WriteString("kind", "alb_access");
+        WriteCause(json, AlbAccessClassifier.Classify(line));
+        Text(json, "type", line.Type);
+        Text(json, "time", line.Time);
+        Text(json, "client", line.Client);
+        Text(json, "target", line.Target);
+        json.WriteNumber("request_processing_time", line.RequestProcessingTime);
+        json.WriteNumber("target_processing_time", line.TargetProcessingTime);
+        json.WriteNumber("response_processing_time", line.ResponseProcessingTime);
+        json.WriteNumber("elb_status_code", line.ElbStatus);
+        if (line.TargetStatus != 0)
+        {
+            json.WriteNumber("target_status_code", line.TargetStatus);
+        }
+        else
+        {
+            json.WriteNull("target_status_code");
+        }
+
+        Text(json, "request", line.Request, omitEmpty: true);
+    }
+
+    private static void WriteHaproxy(Utf8JsonWriter json, in HaproxyLine line)
+    {
+        json.WriteString("kind", "haproxy");
+        WriteCause(json, HaproxyClassifier.Classify(line));
+        Text(json, "frontend", line.Frontend);
+        Text(json, "backend", line.Backend);
+        Text(json, "server", line.Server);
+        Text(json, "timers", line.Timers);
+        json.WriteNumber("status_code", line.Status);
+        Text(json, "termination_state", line.TerminationState);
+        Text(json, "request", line.Request, omitEmpty: true);
     }
 
     private static void WriteCause(Utf8JsonWriter json, Classification classification)

@@ -15,6 +15,7 @@ public class ExplainCommandTests
     [InlineData("nginx_error_lines.jsonl")]
     [InlineData("php_fpm_lines.jsonl")]
     [InlineData("kernel_systemd_lines.jsonl")]
+    [InlineData("other_proxy_lines.jsonl")]
     public async Task Explains_every_corpus_line_in_order_with_its_mapped_cause(string file)
     {
         var records = Corpus.Load(file);
@@ -43,10 +44,76 @@ public class ExplainCommandTests
             {
                 "nginx_error_lines.jsonl" => ["nginx_error"],
                 "php_fpm_lines.jsonl" => ["php_fpm"],
+                "other_proxy_lines.jsonl" => ["apache_error", "alb_access", "haproxy"],
                 _ => new[] { "kernel", "systemd" },
             };
             Assert.Contains(kind, expectedKinds);
         }
+    }
+
+    public static TheoryData<string, string?, int, string> AccessCorpus()
+    {
+        var data = new TheoryData<string, string?, int, string>();
+        foreach (var json in File.ReadLines(Path.Combine(AppContext.BaseDirectory, "TestData", "corpus", "access_lines.jsonl")))
+        {
+            using var doc = JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            var described = root.GetProperty("log_format").ValueKind == JsonValueKind.String ? root.GetProperty("log_format").GetString()! : "";
+            data.Add(root.GetProperty("line").GetString()!, FormatOf(described), root.GetProperty("status").GetInt32(), root.GetProperty("cause").GetString()!);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(AccessCorpus))]
+    public async Task Every_corpus_access_line_is_explained_with_its_status_and_never_a_wrong_cause(string line, string? format, int status, string label)
+    {
+        var mapped = CorpusLabels.For(label);
+
+        var json = (await Explain(Encoding.UTF8.GetBytes(line + "\n"), format is null ? null : LogFormat.Parse(format))).Single().RootElement;
+
+        var cause = json.GetProperty("cause");
+        if (format is null)
+        {
+            // Format not known (not in the source): whatever is matched, a 200/404 line blames nothing.
+            Assert.Equal(JsonValueKind.Null, cause.ValueKind);
+            return;
+        }
+
+        Assert.Equal("nginx_access", json.GetProperty("kind").GetString());
+        Assert.Equal(status.ToString("000", System.Globalization.CultureInfo.InvariantCulture), json.GetProperty("fields").GetProperty("status").GetString());
+        if (status is 502 or 504)
+        {
+            // An access line alone says "nginx answered 502/504"; only the mapped cause, or unknown (the
+            // error log of the same second decides), is an honest answer. Never another cause.
+            var name = cause.GetString();
+            Assert.True(name == CauseNames.Of(mapped.Cause) || name == "unknown", $"{label}: {name}");
+            Assert.Equal(status, json.GetProperty("status").GetInt32());
+        }
+        else
+        {
+            Assert.Equal(JsonValueKind.Null, cause.ValueKind);
+        }
+    }
+
+    // The corpus's log_format descriptions: a name nginx knows, or "description: <format string>".
+    private static string? FormatOf(string described)
+    {
+        if (described.StartsWith("combined", StringComparison.Ordinal))
+        {
+            return "combined";
+        }
+
+        if (described.StartsWith("main", StringComparison.Ordinal))
+        {
+            return "main";
+        }
+
+        var colon = described.IndexOf(": ", StringComparison.Ordinal);
+        return colon > 0 && described.Contains('$', StringComparison.Ordinal) && !described.StartsWith("custom", StringComparison.Ordinal)
+            ? described[(colon + 2)..]
+            : null;
     }
 
     [Fact]

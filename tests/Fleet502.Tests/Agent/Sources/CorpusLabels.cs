@@ -88,6 +88,10 @@ public static class CorpusLabels
         ["oom_kill"] = new(Cause.UpstreamCrash),
         ["oom_kill_memcg"] = new(Cause.UpstreamCrash),
         ["oom_kill_unit_failed"] = new(Cause.UpstreamCrash),
+        // other proxies (Apache, HAProxy, ALB) and access-log controls
+        // ALB "-1" response time with no target status: the target closed the kept-alive connection mid-request.
+        ["target_closed_keepalive"] = new(Cause.UpstreamCrash),
+        ["healthy_control"] = new(Cause.Unspecified),
     };
 
     public static IReadOnlyCollection<string> Labels => Map.Keys;
