@@ -80,6 +80,11 @@ public class KernelLineParserTests
     [InlineData("Jan 12 01:00:52 host systemd[1]: php8.2-fpm.service: Failed with result 'oom-kill'.", KernelEventKind.UnitFailed, Cause.UpstreamCrash)]
     [InlineData("Jan 12 01:00:52 host systemd[1]: php8.2-fpm.service: Failed with result 'exit-code'.", KernelEventKind.UnitFailed, Cause.BackendDown)]
     [InlineData("Jan 12 01:00:52 host systemd[1]: php8.2-fpm.service: Failed with result 'start-limit-hit'.", KernelEventKind.UnitFailed, Cause.BackendDown)]
+    [InlineData("Jan 12 01:00:52 host systemd[1]: php8.2-fpm.service: Failed with result 'signal'.", KernelEventKind.UnitFailed, Cause.UpstreamCrash)]
+    [InlineData("Jan 12 01:00:52 host systemd[1]: php8.2-fpm.service: Failed with result 'core-dump'.", KernelEventKind.UnitFailed, Cause.UpstreamCrash)]
+    [InlineData("Jan 12 01:00:52 host systemd[1]: php8.2-fpm.service: Failed with result 'timeout'.", KernelEventKind.UnitFailed, Cause.BackendDown)]
+    [InlineData("Jan 12 01:00:52 host systemd[1]: php8.2-fpm.service: Failed with result 'watchdog'.", KernelEventKind.UnitFailed, Cause.UpstreamCrash)]
+    [InlineData("Jan 12 01:00:52 host systemd[1]: php8.2-fpm.service: A process of this unit has been killed by the OOM killer.", KernelEventKind.UnitOomKilled, Cause.UpstreamCrash)]
     [InlineData("Jan 12 01:00:52 host systemd[1]: php8.2-fpm.service: Scheduled restart job, restart counter is at 5.", KernelEventKind.UnitRestartScheduled, Cause.BackendDown)]
     [InlineData("Jan 12 01:00:52 host systemd[1]: php8.2-fpm.service: Start request repeated too quickly.", KernelEventKind.UnitStartLimitHit, Cause.BackendDown)]
     [InlineData("Jan 12 01:00:52 host systemd[1]: php8.2-fpm.service: Consumed 1min 2.345s CPU time.", KernelEventKind.UnitStopped, Cause.Unspecified)]
@@ -90,6 +95,22 @@ public class KernelLineParserTests
         Assert.Equal(kind, line.Kind);
         Assert.Equal("php8.2-fpm.service", Text(line.Unit));
         Assert.Equal(cause, KernelClassifier.Classify(line).Cause);
+    }
+
+    [Fact]
+    public void An_oom_panic_is_a_crash_and_the_candidate_table_blames_nothing()
+    {
+        Assert.True(KernelLineParser.TryParse("[ 99.1] Kernel panic - not syncing: Out of memory and no killable processes..."u8, out var panic));
+        Assert.Equal(KernelEventKind.OomPanic, panic.Kind);
+        Assert.Equal(Cause.UpstreamCrash, KernelClassifier.Classify(panic).Cause);
+
+        foreach (var raw in new[] { "[ 99.1] Tasks state (memory values in pages):", "[ 99.1] [   4242]    33  4242    60056     4123   409600        0             0 php-fpm8.2" })
+        {
+            if (KernelLineParser.TryParse(Encoding.UTF8.GetBytes(raw), out var line))
+            {
+                Assert.False(KernelClassifier.Classify(line).Blames, raw);
+            }
+        }
     }
 
     [Fact]

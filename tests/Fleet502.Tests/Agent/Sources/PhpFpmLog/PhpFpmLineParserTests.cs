@@ -106,6 +106,14 @@ public class PhpFpmLineParserTests
     [InlineData("[07-Apr-2021 12:06:02] ERROR: FPM initialization failed", true)]
     [InlineData("[07-Apr-2021 12:06:02] NOTICE: ready to handle connections", false)]
     [InlineData("[07-Apr-2021 12:06:02] NOTICE: Terminating ...", true)]
+    [InlineData("[07-Apr-2021 12:06:02] NOTICE: exiting, bye-bye!", true)]
+    [InlineData("[07-Apr-2021 12:06:02] NOTICE: fpm is running, pid 4242", false)]
+    [InlineData("[07-Apr-2021 12:06:02] NOTICE: [pool www] child 94933 started", false)]
+    [InlineData("[07-Apr-2021 12:06:02] WARNING: [pool www] child 94932 exited on signal 7 (SIGBUS) after 1.5 seconds from start", true)]
+    [InlineData("[07-Apr-2021 12:06:02] WARNING: [pool www] child 94932 exited on signal 15 (SIGTERM) after 1.5 seconds from start", true)]
+    [InlineData("[07-Apr-2021 12:06:02] WARNING: [pool www] child 94932 said into stderr: \"NOTICE: PHP message: x\"", false)]
+    [InlineData("[07-Apr-2021 12:06:02] ALERT: oops, unknown child (94932) exited on signal 9 (SIGKILL). Please open a bug report (https://github.com/php/php-src/issues).", false)]
+    [InlineData("[19-Jan-2026 12:22:52] ERROR: [pool www] 'request_slowlog_timeout' (30) can't be greater than 'request_terminate_timeout' (20)", true)]
     public void Exits_and_lifecycle_lines_blame_only_failures(string raw, bool blames)
     {
         Assert.True(PhpFpmLineParser.TryParse(Encoding.UTF8.GetBytes(raw), out var line));
