@@ -4,6 +4,7 @@ using Fleet502.Agent.Sources.Processes;
 using Fleet502.Agent.Sources.NginxAccessLog;
 using Fleet502.Agent.Sources.NginxConfig;
 using Fleet502.Agent.Sources.NginxErrorLog;
+using Fleet502.Agent.Sources.KernelLog;
 using Fleet502.Agent.Sources.PhpFpmLog;
 using Fleet502.Agent.Tailing;
 using Microsoft.Extensions.Configuration;
@@ -94,6 +95,7 @@ public static class AgentHost
         builder.Services.AddHostedService<AccessLogSource>();
         builder.Services.AddHostedService<NginxConfigSource>();
         builder.Services.AddHostedService<PhpFpmLogSource>();
+        builder.Services.AddHostedService<KernelLogSource>();
         builder.Services.AddHostState();
         return builder.Build();
     }

@@ -1,6 +1,6 @@
 namespace Fleet502.Agent.Configuration;
 
-/// <summary>Kernel OOM-killer events from /dev/kmsg.</summary>
+/// <summary>Kernel OOM-killer events from /dev/kmsg, and kernel/systemd lines from log files.</summary>
 public sealed class KernelOptions
 {
     /// <summary>Read /dev/kmsg (needs root or CAP_SYSLOG when kernel.dmesg_restrict=1). Default true.</summary>
@@ -10,4 +10,11 @@ public sealed class KernelOptions
 
     /// <summary>At start, OOM kills this recent are still reported (the ring buffer holds older ones too). Default 10 min.</summary>
     public TimeSpan ReplayWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Kernel/systemd log files to follow for OOM kills and unit failures (paths or globs), e.g.
+    /// <c>/var/log/kern.log</c>, <c>/var/log/syslog</c>, <c>/var/log/messages</c>: for hosts where /dev/kmsg
+    /// is not readable (containers, no CAP_SYSLOG). Default none (kmsg and the supervisor samplers cover a normal host).
+    /// </summary>
+    public List<string> LogFiles { get; set; } = [];
 }

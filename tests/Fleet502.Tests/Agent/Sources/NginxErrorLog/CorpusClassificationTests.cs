@@ -107,7 +107,7 @@ public class CorpusClassificationTests
     {
         Assert.All(CollectionVocabulary, l => Assert.Contains(l, CorpusLabels.Labels));
 
-        var used = new[] { "nginx_error_lines.jsonl", "php_fpm_lines.jsonl", "kernel_systemd_lines.jsonl" }
+        var used = new[] { "nginx_error_lines.jsonl", "php_fpm_lines.jsonl", "kernel_systemd_lines.jsonl", "other_proxy_lines.jsonl", "access_lines.jsonl" }
             .SelectMany(Corpus.Load).Select(r => r.Cause);
         Assert.All(used, l => Assert.Contains(l, CorpusLabels.Labels));
     }
