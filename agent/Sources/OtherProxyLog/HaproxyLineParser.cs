@@ -4,8 +4,10 @@ namespace Fleet502.Agent.Sources.OtherProxyLog;
 
 /// <summary>
 /// Parses HAProxy <c>option httplog</c> lines (catalogue section 6.2), with or without a syslog prefix:
-/// <c>%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc ...</c>. The timers field anchors the
-/// parse. Never throws; allocates nothing.
+/// <c>%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc ...</c> (the timers field anchors the
+/// parse), and JSON <c>log-format</c>s, whose key names are the user's: a key naming the termination state
+/// (<c>termination_state</c>, <c>haproxy_terminationState</c>) and one naming the status code are required.
+/// Never throws; allocates nothing.
 /// </summary>
 public static class HaproxyLineParser
 {
@@ -47,7 +49,68 @@ public static class HaproxyLineParser
             previous = token;
         }
 
-        return false;
+        return TryJson(line, ref parsed);
+    }
+
+    private static bool TryJson(ReadOnlySpan<byte> line, scoped ref HaproxyLine parsed)
+    {
+        var brace = line.IndexOf((byte)'{');
+        if (brace < 0 || line[^1] != (byte)'}')
+        {
+            return false;
+        }
+
+        var json = line[brace..];
+        var tsc = JsonValue(json, "ermination_state\""u8);
+        if (tsc.IsEmpty)
+        {
+            tsc = JsonValue(json, "erminationState\""u8);
+        }
+
+        var status = JsonValue(json, "status_code\""u8);
+        if (status.IsEmpty)
+        {
+            status = JsonValue(json, "statusCode\""u8);
+        }
+
+        if (tsc.Length is not (2 or 4) || status.Length != 3 || !Utf8Scan.TryDigits(status, out var code))
+        {
+            return false;
+        }
+
+        parsed.TerminationState = tsc;
+        parsed.Status = code;
+        parsed.Backend = JsonValue(json, "backend_name\""u8);
+        parsed.Server = JsonValue(json, "server_name\""u8);
+        parsed.Frontend = JsonValue(json, "frontend_name\""u8);
+        return true;
+    }
+
+    // The value after the first key ending in keyTail (its closing quote included): a string without its
+    // quotes, or a bare number.
+    private static ReadOnlySpan<byte> JsonValue(ReadOnlySpan<byte> json, ReadOnlySpan<byte> keyTail)
+    {
+        var at = json.IndexOf(keyTail);
+        if (at < 0)
+        {
+            return default;
+        }
+
+        var rest = json[(at + keyTail.Length)..].TrimStart((byte)' ');
+        if (rest.IsEmpty || rest[0] != (byte)':')
+        {
+            return default;
+        }
+
+        rest = rest[1..].TrimStart((byte)' ');
+        if (!rest.IsEmpty && rest[0] == (byte)'"')
+        {
+            var end = rest[1..].IndexOf((byte)'"');
+            return end >= 0 ? rest[1..(end + 1)] : default;
+        }
+
+        var stop = rest.IndexOfAny((byte)',', (byte)'}');
+        return (stop >= 0 ? rest[..stop] : rest).Trim((byte)' ');
     }
 
     // "10/0/30/69/109", "0/0/3/-1/600004", "+109" for Ta with option logasap.

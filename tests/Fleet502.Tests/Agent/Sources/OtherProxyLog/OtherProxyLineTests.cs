@@ -109,6 +109,20 @@ public class OtherProxyLineTests
     }
 
     [Theory]
+    // JSON log-formats: the key names are the user's (two common shapes, %ts and %tsc, number and string status)
+    [InlineData("{\"timestamp\":1700000000,\"frontend_name\":\"http-in\",\"backend_name\":\"be\",\"upstream_connect_time\":\"-1\",\"termination_state\":\"SC\",\"status_code\":503}", Cause.BackendDown, 503)]
+    [InlineData("Nov 24 10:00:00 lb haproxy[1]: {\"haproxy_backend\":\"be\",\"haproxy_serverName\":\"s1\",\"haproxy_terminationState\":\"sH--\",\"status_code\":\"504\"}", Cause.UpstreamTimeout, 504)]
+    [InlineData("{\"internal\":{\"termination_state\":\"----\"},\"response\":{\"status_code\":200}}", Cause.Unspecified, 0)]
+    public void Haproxy_json_log_formats_are_read_by_their_termination_state_key(string raw, Cause cause, int status)
+    {
+        var classification = Classify(raw, out var kind);
+
+        Assert.Equal("haproxy", kind);
+        Assert.Equal(cause, classification.Cause);
+        Assert.Equal(status, classification.Status);
+    }
+
+    [Theory]
     // catalogue 6.1
     [InlineData("10.0.0.1:80 0.001 4.205 -1 502 -", Cause.UpstreamCrash, 502)]
     [InlineData("10.0.0.1:80 -1 -1 -1 502 -", Cause.BackendDown, 502)]
