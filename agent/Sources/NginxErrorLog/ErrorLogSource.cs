@@ -3,7 +3,6 @@ using Fleet502.Agent.Platform;
 using Fleet502.Agent.Shipping;
 using Fleet502.Agent.Sources.NginxConfig;
 using Fleet502.Agent.Tailing;
-using Fleet502.Protos.V1;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -46,7 +45,7 @@ public sealed partial class ErrorLogSource(
         }, checkpoints, time, logger);
         using var changes = new ChangeNotifier(tailer.Directories, (dir, why) => LogNoInotify(dir, why));
 
-        var ready = new List<Event>();
+        var ready = new List<EncodedEvent>();
         var lastCheckpoint = time.GetTimestamp();
         FileLineHandler onLine = (file, line, offset, truncated) => OnLine(coalescer, file, line, offset, truncated);
         try
@@ -58,7 +57,10 @@ public sealed partial class ErrorLogSource(
                 foreach (var evt in ready)
                 {
                     // Waits while the stream is full: the log file is the buffer.
-                    await queue.EnqueueAsync(evt, stoppingToken);
+                    if (!queue.TryEnqueue(evt))
+                    {
+                        await queue.EnqueueAsync(evt, stoppingToken);
+                    }
                 }
 
                 ready.Clear();
