@@ -10,7 +10,7 @@ public static class EncodedEventPool
 {
     public const int MaxRetained = 8192;
     public const int MaxRetainedBytes = 64 * 1024;
-    private const int InitialCapacity = 1024;
+    private const int InitialCapacity = 2048;
     private static readonly Lock Gate = new();
     private static readonly Stack<EncodedEvent> Free = new();
 

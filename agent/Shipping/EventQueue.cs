@@ -24,6 +24,9 @@ public sealed class EventQueue
 
     public ValueTask EnqueueAsync(Event evt, CancellationToken cancellationToken) => EnqueueAsync(EncodedEvent.From(evt), cancellationToken);
 
+    /// <summary>Completes when there is room (true) or the queue is closed (false).</summary>
+    public ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken) => _channel.Writer.WaitToWriteAsync(cancellationToken);
+
     /// <summary>Hands over without waiting; false when the queue is full.</summary>
     public bool TryEnqueue(EncodedEvent evt) => _channel.Writer.TryWrite(evt);
 }

@@ -22,6 +22,12 @@ public ref struct ProtoWriter(Span<byte> buffer, int position = 0)
 
     public void Varint(ulong value)
     {
+        if (value < 0x80)
+        {
+            _buffer[Position++] = (byte)value;
+            return;
+        }
+
         while (value >= 0x80)
         {
             _buffer[Position++] = (byte)(value | 0x80);
@@ -66,6 +72,20 @@ public ref struct ProtoWriter(Span<byte> buffer, int position = 0)
         {
             // Rare (hostile or binary input): the slow path allocates.
             Utf8(field, Encoding.UTF8.GetString(value));
+            return;
+        }
+
+        Tag(field, 2);
+        Varint((uint)value.Length);
+        value.CopyTo(_buffer[Position..]);
+        Position += value.Length;
+    }
+
+    /// <summary>A string field from bytes the caller has checked are valid UTF-8 (e.g. an ASCII-delimited slice of a valid line).</summary>
+    public void ValidUtf8(int field, scoped ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty)
+        {
             return;
         }
 

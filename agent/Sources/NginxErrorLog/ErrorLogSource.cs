@@ -25,6 +25,7 @@ public sealed partial class ErrorLogSource(
 {
     private const string DefaultErrorLog = "/var/log/nginx/error.log";
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan BlockedTrackInterval = TimeSpan.FromMilliseconds(250);
     private long _lines;
     private long _blamed;
     private long _unparsed;
@@ -46,6 +47,7 @@ public sealed partial class ErrorLogSource(
         using var changes = new ChangeNotifier(tailer.Directories, (dir, why) => LogNoInotify(dir, why));
 
         var ready = new List<EncodedEvent>();
+        Task<bool>? room = null;
         var lastCheckpoint = time.GetTimestamp();
         FileLineHandler onLine = (file, line, offset, truncated) => OnLine(coalescer, file, line, offset, truncated);
         try
@@ -56,10 +58,18 @@ public sealed partial class ErrorLogSource(
                 coalescer.Drain(ready);
                 foreach (var evt in ready)
                 {
-                    // Waits while the stream is full: the log file is the buffer.
-                    if (!queue.TryEnqueue(evt))
+                    while (!queue.TryEnqueue(evt))
                     {
-                        await queue.EnqueueAsync(evt, stoppingToken);
+                        // The stream is full (collector away, spool full): stop reading, the log files are the
+                        // buffer. Meanwhile keep new, rotated and truncated files reachable, so rotation loses nothing.
+                        tailer.Track();
+                        room ??= queue.WaitToWriteAsync(stoppingToken).AsTask();
+                        if (await Task.WhenAny(room, Task.Delay(BlockedTrackInterval, time, stoppingToken)) == room)
+                        {
+                            room = null;
+                        }
+
+                        stoppingToken.ThrowIfCancellationRequested();
                     }
                 }
 
@@ -85,7 +95,8 @@ public sealed partial class ErrorLogSource(
         {
             // What was not acknowledged stays behind the checkpoint and is read again next start.
             checkpoints.Save(tailer.Checkpoints(pending.Committed));
-            LogStopped(_lines, _blamed, _unparsed, _truncated);
+            tailer.CountUnreadInDeletedFiles();
+            LogStopped(_lines, _blamed, _unparsed, _truncated, tailer.LostLines, tailer.LostBytes);
         }
     }
 
@@ -128,6 +139,6 @@ public sealed partial class ErrorLogSource(
     [LoggerMessage(Level = LogLevel.Warning, Message = "No inotify on {Directory} ({Reason}); polling instead")]
     private partial void LogNoInotify(string directory, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Error log source stopped: {Lines} lines read, {Blamed} upstream failures, {Unparsed} unparsable and {Truncated} over-long lines")]
-    private partial void LogStopped(long lines, long blamed, long unparsed, long truncated);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Error log source stopped: {Lines} lines read, {Blamed} upstream failures, {Unparsed} unparsable and {Truncated} over-long lines; lost to rotation: {LostLines} lines, {LostBytes} bytes")]
+    private partial void LogStopped(long lines, long blamed, long unparsed, long truncated, long lostLines, long lostBytes);
 }

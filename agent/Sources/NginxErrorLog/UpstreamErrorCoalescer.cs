@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Unicode;
 using Fleet502.Agent.Platform;
 using Fleet502.Agent.Shipping;
 using Fleet502.Protos.V1;
@@ -240,9 +241,12 @@ public sealed class UpstreamErrorCoalescer(TimeSpan window, TimeProvider time, A
         var path = PathBytes(origin.Path);
         var text = line.Server.Length + line.Client.Length + line.Request.Length + line.Host.Length + line.Upstream.Length
                    + sample.Length + path.Length + target.Scheme.Length + target.Host.Length + target.UnixPath.Length + address.Length;
+        // One check for the whole line: its fields are slices cut at ASCII bytes, so they are valid when it is.
+        // Invalid input takes the per-field path, which writes U+FFFD as Encoding.UTF8 decodes it.
+        var valid = Utf8.IsValid(raw);
         var evt = EncodedEventPool.Rent();
         evt.Source = new SourcePosition(new FileIdentity(origin.Device, origin.Inode), origin.Generation, origin.Offset);
-        var writer = new ProtoWriter(evt.Fields(FixedOverhead + ProtoWriter.MaxUtf8Bytes(text)));
+        var writer = new ProtoWriter(evt.Fields(FixedOverhead + (valid ? text : ProtoWriter.MaxUtf8Bytes(text))));
         WriteTimestamp(ref writer, 2, at);
 
         var source = writer.BeginMessage(3);
@@ -259,28 +263,41 @@ public sealed class UpstreamErrorCoalescer(TimeSpan window, TimeProvider time, A
         if (hasTarget)
         {
             var t = writer.BeginMessage(3);
-            writer.Utf8(1, target.Scheme);
-            writer.Utf8(2, address);
-            writer.Utf8(3, target.Host);
+            WriteString(ref writer, 1, target.Scheme, valid);
+            WriteString(ref writer, 2, address, valid);
+            WriteString(ref writer, 3, target.Host, valid);
             writer.UInt64(4, target.Port);
-            writer.Utf8(5, target.UnixPath);
+            WriteString(ref writer, 5, target.UnixPath, valid);
             writer.Bool(6, target.IsGroup);
             writer.EndMessage(t);
         }
 
-        writer.Utf8(4, line.Server);
-        writer.Utf8(5, line.Client);
-        writer.Utf8(6, line.Request);
-        writer.Utf8(7, line.Host);
+        WriteString(ref writer, 4, line.Server, valid);
+        WriteString(ref writer, 5, line.Client, valid);
+        WriteString(ref writer, 6, line.Request, valid);
+        WriteString(ref writer, 7, line.Host, valid);
         writer.Int64(8, line.Errno);
-        writer.Utf8(9, LevelName(line.Level));
+        writer.ValidUtf8(9, LevelName(line.Level));
         writer.Int64(10, classification.Status);
         WriteTimestamp(ref writer, 12, at);
-        writer.Utf8(14, sample);
-        writer.Utf8(15, line.Upstream);
+        // The sample may end inside a character when the line was cut: check it.
+        WriteString(ref writer, 14, sample, valid && sample.Length == raw.Length);
+        WriteString(ref writer, 15, line.Upstream, valid);
         position = writer.Position;
         evt.SetLength(position);
         return evt;
+    }
+
+    private static void WriteString(ref ProtoWriter writer, int field, scoped ReadOnlySpan<byte> value, bool valid)
+    {
+        if (valid)
+        {
+            writer.ValidUtf8(field, value);
+        }
+        else
+        {
+            writer.Utf8(field, value);
+        }
     }
 
     private ReadOnlySpan<byte> FormatAddress(in UpstreamTargetSpans target)
