@@ -96,7 +96,7 @@ public sealed partial class ErrorLogSource(
             // What was not acknowledged stays behind the checkpoint and is read again next start.
             checkpoints.Save(tailer.Checkpoints(pending.Committed));
             tailer.CountUnreadInDeletedFiles();
-            LogStopped(_lines, _blamed, _unparsed, _truncated, tailer.LostLines, tailer.LostBytes);
+            LogStopped(_lines, _blamed, _unparsed, _truncated, tailer.Problems, tailer.LostLines, tailer.LostBytes);
         }
     }
 
@@ -139,6 +139,6 @@ public sealed partial class ErrorLogSource(
     [LoggerMessage(Level = LogLevel.Warning, Message = "No inotify on {Directory} ({Reason}); polling instead")]
     private partial void LogNoInotify(string directory, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Error log source stopped: {Lines} lines read, {Blamed} upstream failures, {Unparsed} unparsable and {Truncated} over-long lines; lost to rotation: {LostLines} lines, {LostBytes} bytes")]
-    private partial void LogStopped(long lines, long blamed, long unparsed, long truncated, long lostLines, long lostBytes);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Error log source stopped: {Lines} lines read, {Blamed} upstream failures, {Unparsed} unparsable and {Truncated} over-long lines; {Problems} paths could not be followed; lost to rotation: {LostLines} lines, {LostBytes} bytes")]
+    private partial void LogStopped(long lines, long blamed, long unparsed, long truncated, long problems, long lostLines, long lostBytes);
 }
