@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Fleet502.Agent.Shipping;
@@ -20,6 +21,7 @@ public ref struct ProtoWriter(Span<byte> buffer, int position = 0)
 
     public static int VarintSize(ulong value) => value < 0x80 ? 1 : (64 - System.Numerics.BitOperations.LeadingZeroCount(value) + 6) / 7;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Varint(ulong value)
     {
         if (value < 0x80)
@@ -28,6 +30,14 @@ public ref struct ProtoWriter(Span<byte> buffer, int position = 0)
             return;
         }
 
+        VarintSlow(value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Tag(int field, int wireType) => Varint((uint)((field << 3) | wireType));
+
+    private void VarintSlow(ulong value)
+    {
         while (value >= 0x80)
         {
             _buffer[Position++] = (byte)(value | 0x80);
@@ -36,8 +46,6 @@ public ref struct ProtoWriter(Span<byte> buffer, int position = 0)
 
         _buffer[Position++] = (byte)value;
     }
-
-    public void Tag(int field, int wireType) => Varint((uint)((field << 3) | wireType));
 
     public void UInt64(int field, ulong value)
     {

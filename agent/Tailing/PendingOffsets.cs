@@ -14,16 +14,21 @@ public sealed class PendingOffsets
     private readonly Dictionary<(FileIdentity, uint), OffsetRing> _pending = [];
     private readonly Stack<OffsetRing> _spare = new();
     private int _count;
+    private (FileIdentity, uint) _lastKey;
+    private OffsetRing? _last;
 
     public void Add(FileIdentity file, uint generation, long offset)
     {
         lock (_gate)
         {
-            if (!_pending.TryGetValue((file, generation), out var ring))
+            var ring = _last is { } last && _lastKey == (file, generation) ? last : null;
+            if (ring is null && !_pending.TryGetValue((file, generation), out ring))
             {
                 _pending[(file, generation)] = ring = _spare.TryPop(out var spare) ? spare : new OffsetRing();
             }
 
+            // Events come in runs from one file: skip the lookup for the next one.
+            (_lastKey, _last) = ((file, generation), ring);
             ring.Add(offset);
             _count++;
         }
@@ -43,6 +48,10 @@ public sealed class PendingOffsets
             {
                 _pending.Remove((file, generation));
                 _spare.Push(ring);
+                if (ReferenceEquals(ring, _last))
+                {
+                    _last = null;
+                }
             }
         }
     }
