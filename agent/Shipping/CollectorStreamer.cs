@@ -27,12 +27,16 @@ public sealed partial class CollectorStreamer(
     TimeProvider time) : BackgroundService
 {
     private const int MaxBatch = 512;
+    // Well under the collector's 4 MB default message limit, whatever the events' sizes.
+    private const long MaxBatchBytes = 1024 * 1024;
     private readonly Lock _gate = new();
-    private readonly LinkedList<Event> _inFlight = new();
+    private readonly Queue<EncodedEvent> _inFlight = new();
     private readonly SemaphoreSlim _acked = new(0);
     private ulong _nextSeq = 1;
     private Spool? _spool;
     private long _lastSync;
+    // Highest seq whose batch gRPC has serialized: only those may go back to the pool on ack.
+    private ulong _written;
 
     /// <summary>Highest sequence number the collector acknowledged.</summary>
     public ulong AckedSeq { get; private set; }
@@ -45,7 +49,7 @@ public sealed partial class CollectorStreamer(
         {
             foreach (var evt in spool.Recover())
             {
-                _inFlight.AddLast(evt);
+                _inFlight.Enqueue(evt);
                 _nextSeq = evt.Seq + 1;
             }
 
@@ -62,7 +66,7 @@ public sealed partial class CollectorStreamer(
                 PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
             },
         });
-        var client = new Ingest.IngestClient(channel);
+        var client = channel.CreateCallInvoker();
         var hello = AgentIdentity.CreateHello(settings);
         var headers = new Metadata { { "authorization", "Bearer " + ReadToken(settings.Collector) } };
 
@@ -99,10 +103,10 @@ public sealed partial class CollectorStreamer(
         }
     }
 
-    private async ValueTask<string> RunSessionAsync(Ingest.IngestClient client, Hello hello, Metadata headers, CancellationToken ct)
+    private async ValueTask<string> RunSessionAsync(CallInvoker client, Hello hello, Metadata headers, CancellationToken ct)
     {
-        using var call = client.Connect(headers, cancellationToken: ct);
-        await call.RequestStream.WriteAsync(new AgentMessage { Hello = hello }, ct);
+        using var call = client.AsyncDuplexStreamingCall(IngestWire.Connect, null, new CallOptions(headers, cancellationToken: ct));
+        await call.RequestStream.WriteAsync(OutgoingMessage.ForHello(hello), ct);
         if (!await call.ResponseStream.MoveNext(ct) || call.ResponseStream.Current.KindCase != CollectorMessage.KindOneofCase.Welcome)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, "the collector did not answer Hello with Welcome"));
@@ -187,37 +191,43 @@ public sealed partial class CollectorStreamer(
             AckedSeq = seq;
         }
 
-        while (_inFlight.First is { } first && first.Value.Seq <= seq)
+        while (_inFlight.TryPeek(out var first) && first.Seq <= seq)
         {
-            _inFlight.RemoveFirst();
-            if (first.Value.Source is { } source)
+            _inFlight.Dequeue();
+            if (first.Source is { } source)
             {
-                pending.Release(new FileIdentity(source.Device, source.Inode), source.Generation, source.Offset);
+                pending.Release(source.File, source.Generation, source.Offset);
+            }
+
+            if (first.Seq <= _written)
+            {
+                EncodedEventPool.Return(first);
             }
         }
 
         _spool?.Acknowledge(seq);
     }
 
-    private async Task ResendInFlightAsync(IClientStreamWriter<AgentMessage> requests, CancellationToken ct)
+    private async Task ResendInFlightAsync(IClientStreamWriter<OutgoingMessage> requests, CancellationToken ct)
     {
-        List<Event> snapshot;
+        // Copies: an ack arriving meanwhile returns the originals to the pool.
+        List<EncodedEvent> snapshot;
         lock (_gate)
         {
-            snapshot = [.. _inFlight];
+            snapshot = _inFlight.Select(e => EncodedEvent.FromPayload(e.Payload)).ToList();
         }
 
         foreach (var chunk in snapshot.Chunk(MaxBatch))
         {
-            var batch = new EventBatch();
-            batch.Events.Add(chunk);
-            await requests.WriteAsync(new AgentMessage { Batch = batch }, ct);
+            await requests.WriteAsync(OutgoingMessage.ForBatch(chunk), ct);
         }
     }
 
-    private async Task SendNewEventsAsync(IClientStreamWriter<AgentMessage> requests, CancellationToken ct)
+    private async Task SendNewEventsAsync(IClientStreamWriter<OutgoingMessage> requests, CancellationToken ct)
     {
         var maxInFlight = options.Value.Collector.MaxInFlightEvents;
+        var batch = new List<EncodedEvent>(MaxBatch);
+        var message = OutgoingMessage.ForBatch(batch);
         while (await queue.Reader.WaitToReadAsync(ct))
         {
             // Back-pressure: stop taking events while too many are unacknowledged or the spool is full.
@@ -226,18 +236,20 @@ public sealed partial class CollectorStreamer(
                 await _acked.WaitAsync(ct);
             }
 
-            var batch = new EventBatch();
+            batch.Clear();
+            long bytes = 0;
             lock (_gate)
             {
-                while (batch.Events.Count < MaxBatch && queue.Reader.TryRead(out var evt))
+                while (batch.Count < MaxBatch && bytes < MaxBatchBytes && queue.Reader.TryRead(out var evt))
                 {
-                    evt.Seq = _nextSeq++;
-                    _inFlight.AddLast(evt);
-                    batch.Events.Add(evt);
+                    evt.AssignSeq(_nextSeq++);
+                    _inFlight.Enqueue(evt);
+                    batch.Add(evt);
+                    bytes += evt.Payload.Length;
                 }
 
                 // On disk before on the wire: a crash from here on loses nothing.
-                _spool?.Append(batch.Events);
+                _spool?.Append(batch);
                 if (time.GetElapsedTime(_lastSync) >= TimeSpan.FromSeconds(1))
                 {
                     _spool?.Sync();
@@ -245,9 +257,13 @@ public sealed partial class CollectorStreamer(
                 }
             }
 
-            if (batch.Events.Count > 0)
+            if (batch.Count > 0)
             {
-                await requests.WriteAsync(new AgentMessage { Batch = batch }, ct);
+                await requests.WriteAsync(message, ct);
+                lock (_gate)
+                {
+                    _written = batch[^1].Seq;
+                }
             }
         }
     }

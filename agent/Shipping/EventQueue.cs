@@ -4,18 +4,29 @@ using Fleet502.Protos.V1;
 namespace Fleet502.Agent.Shipping;
 
 /// <summary>
-/// The hand-off from sources to the stream. Bounded: when the collector is away long enough to
-/// fill it, sources wait, and the log files themselves are the buffer.
+/// The hand-off from sources to the stream, as encoded events (the error log writes them itself;
+/// other sources' messages are encoded here, once). Bounded: when the collector is away long enough
+/// to fill it, sources wait, and the log files themselves are the buffer.
 /// </summary>
 public sealed class EventQueue
 {
-    private readonly Channel<Event> _channel = Channel.CreateBounded<Event>(new BoundedChannelOptions(10_000)
+    public const int Capacity = 10_000;
+
+    private readonly Channel<EncodedEvent> _channel = Channel.CreateBounded<EncodedEvent>(new BoundedChannelOptions(Capacity)
     {
         FullMode = BoundedChannelFullMode.Wait,
         SingleReader = true,
     });
 
-    public ChannelReader<Event> Reader => _channel.Reader;
+    public ChannelReader<EncodedEvent> Reader => _channel.Reader;
 
-    public ValueTask EnqueueAsync(Event evt, CancellationToken cancellationToken) => _channel.Writer.WriteAsync(evt, cancellationToken);
+    public ValueTask EnqueueAsync(EncodedEvent evt, CancellationToken cancellationToken) => _channel.Writer.WriteAsync(evt, cancellationToken);
+
+    public ValueTask EnqueueAsync(Event evt, CancellationToken cancellationToken) => EnqueueAsync(EncodedEvent.From(evt), cancellationToken);
+
+    /// <summary>Completes when there is room (true) or the queue is closed (false).</summary>
+    public ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken) => _channel.Writer.WaitToWriteAsync(cancellationToken);
+
+    /// <summary>Hands over without waiting; false when the queue is full.</summary>
+    public bool TryEnqueue(EncodedEvent evt) => _channel.Writer.TryWrite(evt);
 }

@@ -9,7 +9,7 @@ namespace Fleet502.Agent.Shipping;
 /// <summary>
 /// Every event handed to the stream is appended here first and stays until the collector
 /// acknowledges it, so neither a collector outage nor an agent crash loses it. Segment files of
-/// checksummed records (<c>[length u32][crc32 u32][Event protobuf]</c>) named by their first
+/// checksummed records (<c>[length u32][crc32 u32][Event protobuf]</c>, the very bytes the stream sends) named by their first
 /// sequence number; a segment is deleted once all its events are acknowledged. A torn tail left by
 /// kill -9 or a power cut is detected by length and checksum and cut, never replayed as garbage.
 /// Bounded: when full, the stream stops taking events and the log files are the buffer.
@@ -44,9 +44,9 @@ public sealed partial class Spool : IDisposable
     public long CutRecords { get; private set; }
 
     /// <summary>Reads back every unacknowledged event, in order, cutting torn tails.</summary>
-    public List<Event> Recover()
+    public List<EncodedEvent> Recover()
     {
-        var events = new List<Event>();
+        var events = new List<EncodedEvent>();
         foreach (var path in Directory.EnumerateFiles(_directory, "*.seg").Order(StringComparer.Ordinal))
         {
             var segment = new Segment(path);
@@ -79,8 +79,8 @@ public sealed partial class Spool : IDisposable
         return events;
     }
 
-    /// <summary>Appends events that were just given sequence numbers.</summary>
-    public void Append(IReadOnlyList<Event> events)
+    /// <summary>Appends events that were just given sequence numbers, as the bytes the stream sends.</summary>
+    public void Append(IReadOnlyList<EncodedEvent> events)
     {
         if (events.Count == 0)
         {
@@ -96,7 +96,7 @@ public sealed partial class Spool : IDisposable
         Span<byte> header = stackalloc byte[HeaderBytes];
         foreach (var evt in events)
         {
-            var payload = evt.ToByteArray();
+            var payload = evt.Payload;
             BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)payload.Length);
             BinaryPrimitives.WriteUInt32LittleEndian(header[4..], Crc32.HashToUInt32(payload));
             _current!.Write(header);
@@ -146,7 +146,7 @@ public sealed partial class Spool : IDisposable
     }
 
     // Returns the length of the valid prefix.
-    private static long ReadSegment(string path, List<Event> into, Segment segment)
+    private static long ReadSegment(string path, List<EncodedEvent> into, Segment segment)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         Span<byte> header = stackalloc byte[HeaderBytes];
@@ -171,10 +171,10 @@ public sealed partial class Spool : IDisposable
                 return good;
             }
 
-            Event evt;
+            EncodedEvent evt;
             try
             {
-                evt = Event.Parser.ParseFrom(payload);
+                evt = EncodedEvent.FromPayload(payload);
             }
             catch (InvalidProtocolBufferException)
             {

@@ -90,6 +90,7 @@ public sealed partial class LogTailer : IDisposable
             }
 
             total += file.Read(handler, _settings.ReadBudgetPerFile, now);
+            file.SeenLength = Math.Max(file.SeenLength, file.ReadPosition);
             if (file.Rotated && _time.GetElapsedTime(file.LastDataAt, now) >= _settings.RotateWait)
             {
                 LogClosed(file.Path, file.Offset);
@@ -99,6 +100,70 @@ public sealed partial class LogTailer : IDisposable
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// While the source cannot hand events on (spool and queue full, so nothing is read): keeps every
+    /// file's bytes reachable without reading them, so no rotation during the outage loses a line while
+    /// the agent runs. New files are opened (a file created and rotated away before the next read would
+    /// otherwise never be seen), renamed and deleted ones stay open, and a copytruncate's copy is opened
+    /// as soon as the truncation shows, its unread tail queued to be read first once reading resumes.
+    /// </summary>
+    public void Track()
+    {
+        var now = _time.GetTimestamp();
+        Discover(now);
+        _lastDiscovery = now;
+        foreach (var file in _files.Values)
+        {
+            if (file.WasTruncated())
+            {
+                var copy = FindCopy(file.Path, file.Identity, file.Fingerprint, file.Offset);
+                if (copy is not null)
+                {
+                    _copyDrains.Add(new TailedFile(file.Path, copy, file.Identity, file.Generation, file.Offset, _settings.MaxLineBytes, now));
+                }
+
+                LogTruncated(file.Path, file.Offset, copy is not null);
+                CountLost(file, copy is not null);
+                file.Restart(_checkpoints.NextGeneration());
+            }
+
+            file.SeenLength = Math.Max(file.SeenLength, file.Length);
+        }
+    }
+
+    /// <summary>Lines (and bytes) that could not be read because rotation removed them first; logged when counted.</summary>
+    public long LostLines { get; private set; }
+
+    public long LostBytes { get; private set; }
+
+    /// <summary>
+    /// At stop: rotated files that no longer exist under any name can be read only through the handles
+    /// held now; a restart cannot find them. Their unread lines are counted as lost (and logged), so an
+    /// outage that outlasts the spool and a restart never drops lines silently. Returns the lines.
+    /// </summary>
+    public long CountUnreadInDeletedFiles()
+    {
+        long lines = 0;
+        foreach (var file in _files.Values)
+        {
+            if (!file.Rotated || ExistsNextTo(file))
+            {
+                continue;
+            }
+
+            var (unreadLines, unreadBytes) = file.CountUnread();
+            if (unreadBytes > 0)
+            {
+                LostLines += unreadLines;
+                LostBytes += unreadBytes;
+                lines += unreadLines;
+                LogLostAtStop(file.Path, unreadLines, unreadBytes);
+            }
+        }
+
+        return lines;
     }
 
     /// <summary>Checkpoints of every open file, at the offset <paramref name="committed"/> says is safe.</summary>
@@ -278,8 +343,40 @@ public sealed partial class LogTailer : IDisposable
         }
 
         LogTruncated(file.Path, file.Offset, copy is not null);
+        CountLost(file, copy is not null);
         file.Restart(_checkpoints.NextGeneration());
         return total;
+    }
+
+    // Truncated in place with no copy left (copytruncate + compress, or a plain truncate): what was
+    // seen past the read offset is gone. Bytes are known; lines only as far as they were never read.
+    private void CountLost(TailedFile file, bool fromCopy)
+    {
+        var lost = fromCopy ? 0 : file.SeenLength - file.Offset;
+        if (lost > 0)
+        {
+            LostBytes += lost;
+            LogLostToTruncation(file.Path, file.Offset, lost);
+        }
+    }
+
+    private static bool ExistsNextTo(TailedFile file)
+    {
+        var directory = Path.GetDirectoryName(file.Path);
+        if (directory is null || !Directory.Exists(directory))
+        {
+            return false;
+        }
+
+        foreach (var candidate in Directory.EnumerateFiles(directory))
+        {
+            if (FileIdentity.Stat(candidate, out var id, out _) && id == file.Identity)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A file next to <paramref name="path"/> that starts with the same bytes and is long enough: logrotate's copy.</summary>
@@ -384,6 +481,12 @@ public sealed partial class LogTailer : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Path} was truncated at offset {Offset} (copytruncate); unread tail taken from the copy: {FromCopy}")]
     private partial void LogTruncated(string path, long offset, bool fromCopy);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} was truncated at read offset {Offset} and no copy holds the rest: {Bytes} bytes seen but not read are lost")]
+    private partial void LogLostToTruncation(string path, long offset, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropping {Lines} unread lines ({Bytes} bytes) of {Path}: rotation deleted it while events could not be shipped (spool full), and a restart cannot find it")]
+    private partial void LogLostAtStop(string path, long lines, long bytes);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot follow {Path}: {Problem}")]
     private partial void LogProblem(string path, string problem);

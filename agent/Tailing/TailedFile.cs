@@ -57,6 +57,42 @@ public sealed class TailedFile : IDisposable
 
     internal SafeFileHandle Handle => _handle;
 
+    /// <summary>The largest length this file was seen to have in its current generation.</summary>
+    internal long SeenLength { get; set; }
+
+    /// <summary>Bytes read so far (complete lines and a partial last one).</summary>
+    internal long ReadPosition => _readPosition;
+
+    /// <summary>Lines (a partial last one included) and bytes from <see cref="Offset"/> to the end, without handing them out.</summary>
+    internal (long Lines, long Bytes) CountUnread()
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            long lines = 0;
+            long position = Offset;
+            var endsWithNewline = true;
+            int n;
+            while ((n = RandomAccess.Read(_handle, buffer, position)) > 0)
+            {
+                var chunk = buffer.AsSpan(0, n);
+                lines += chunk.Count((byte)'\n');
+                endsWithNewline = chunk[^1] == (byte)'\n';
+                position += n;
+            }
+
+            return (lines + (endsWithNewline ? 0 : 1), position - Offset);
+        }
+        catch (IOException)
+        {
+            return (0, 0);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     internal long Length => RandomAccess.GetLength(_handle);
 
     /// <summary>Reads up to <paramref name="budget"/> bytes and calls <paramref name="handler"/> per complete line.</summary>
@@ -106,13 +142,14 @@ public sealed class TailedFile : IDisposable
         Generation = generation;
         Offset = 0;
         _readPosition = 0;
+        SeenLength = 0;
         _filled = 0;
         _discardingLongLine = false;
         Fingerprint = FileFingerprint.Of(_handle);
     }
 
     /// <summary>True when more bytes were read than the file now holds, or its first bytes changed.</summary>
-    internal bool WasTruncated() => Length < _readPosition || !Fingerprint.Matches(_handle);
+    internal bool WasTruncated() => Length < Math.Max(_readPosition, SeenLength) || !Fingerprint.Matches(_handle);
 
     private void SplitLines(FileLineHandler handler)
     {

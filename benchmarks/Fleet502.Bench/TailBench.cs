@@ -1,3 +1,5 @@
+using Fleet502.Agent.Platform;
+using Fleet502.Agent.Shipping;
 using Fleet502.Agent.Sources.NginxAccessLog;
 using Fleet502.Agent.Sources.NginxErrorLog;
 using Fleet502.Agent.Tailing;
@@ -8,9 +10,11 @@ namespace Fleet502.Bench;
 
 /// <summary>
 /// The agent's log pipeline on one file, start to end, as the agent runs it: <see cref="LogTailer"/>
-/// (pread into its pooled buffer, line split) → parse → classify → coalesce (error log) or
-/// <see cref="LogFormat"/> match + <see cref="AccessLineClassifier"/> (access log). Shipping
-/// (queue, spool, gRPC) is not part of it: events are counted and dropped.
+/// (pread into its pooled buffer, line split) → parse → classify → coalesce, encode, pin the offset in
+/// <see cref="PendingOffsets"/> and hand to the <see cref="EventQueue"/> (error log), or
+/// <see cref="AccessLogFollower"/> (match, 10 s windows, events, pinned offsets) → queue (access log).
+/// What the stream does with a queued event before its ack is then done too (sequence number, offset
+/// released, event back to the pool); the spool write and gRPC are not part of it.
 /// </summary>
 internal sealed class TailBench(LogKind kind, string file, int runs, Stage stage, TextWriter output)
 {
@@ -43,7 +47,7 @@ internal sealed class TailBench(LogKind kind, string file, int runs, Stage stage
         var cpuTarget = kind == LogKind.Access ? 5.8 : 5.4;
         var steady = (double)median.SecondHalf.Allocated / median.SecondHalfLines;
         output.WriteLine();
-        output.WriteLine($"lines: {median.Lines:N0} ({median.Unparsed:N0} unparsed, {median.Blamed:N0} blaming an upstream, {median.Events:N0} events out)");
+        output.WriteLine($"lines: {median.Lines:N0} ({median.Unparsed:N0} unparsed, {median.Blamed:N0} blaming an upstream, {median.Events:N0} events out, {median.EventBytes:N0} bytes encoded)");
         output.WriteLine($"CPU-s/GiB: median {median.CpuPerGiB:F2}, best {best.CpuPerGiB:F2} (target ≤ {cpuTarget}) {Verdict(median.CpuPerGiB <= cpuTarget)}");
         output.WriteLine($"MiB/s (wall): median-run {median.Bytes / MiB / median.Total.Wall.TotalSeconds:F0}; per CPU-second {median.Bytes / MiB / median.Total.Cpu.TotalSeconds:F0} (target ≥ 150 per core)");
         output.WriteLine($"peak RSS (VmHWM): {peakRss / MiB:F1} MiB (target ≤ 40) {Verdict(peakRss <= 40 * MiB)}");
@@ -58,6 +62,11 @@ internal sealed class TailBench(LogKind kind, string file, int runs, Stage stage
         var state = Directory.CreateTempSubdirectory("fleet502-bench-");
         try
         {
+            if (kind == LogKind.Access && stage == Stage.All)
+            {
+                return RunFollower(state.FullName);
+            }
+
             var pipeline = kind == LogKind.Error ? (IPipeline)new ErrorPipeline(stage) : new AccessPipeline(stage);
             var checkpoints = new CheckpointStore(state.FullName, TimeProvider.System);
             using var tailer = new LogTailer([file], new TailerSettings { ReadFromStart = true }, checkpoints, TimeProvider.System, NullLogger.Instance);
@@ -90,7 +99,7 @@ internal sealed class TailBench(LogKind kind, string file, int runs, Stage stage
             pipeline.Drain(final: true);
             var end = ProcessStats.Take();
             var mid = middle ?? start;
-            return new RunResult(bytes, pipeline.Lines, pipeline.Unparsed, pipeline.Blamed, pipeline.Events,
+            return new RunResult(bytes, pipeline.Lines, pipeline.Unparsed, pipeline.Blamed, pipeline.Events, pipeline.EventBytes,
                 end.Since(start), end.Since(mid), pipeline.Lines - middleLines);
         }
         finally
@@ -99,7 +108,56 @@ internal sealed class TailBench(LogKind kind, string file, int runs, Stage stage
         }
     }
 
-    private sealed record RunResult(long Bytes, long Lines, long Unparsed, long Blamed, long Events,
+    /// <summary>The access log as <c>AccessLogSource</c> runs it: the follower (its own tailer, windows, pinned offsets) → queue.</summary>
+    private RunResult RunFollower(string state)
+    {
+        var shipping = new Shipping();
+        var target = new AccessLogTarget([file], LogFormat.Parse(AccessFormat));
+        using var follower = new AccessLogFollower(target, state, new TailerSettings { ReadFromStart = true }, shipping.Pending, TimeProvider.System, NullLogger.Instance);
+        var ready = new List<Event>();
+        var size = new FileInfo(file).Length;
+        var half = CountLines() / 2;
+        ProcessStats.Snapshot? middle = null;
+        long middleLines = 0;
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var start = ProcessStats.Take();
+        long before = -1;
+        while (follower.Lines != before)
+        {
+            before = follower.Lines;
+            follower.Poll(ready);
+            shipping.Ship(ready);
+            if (middle is null && follower.Lines >= half)
+            {
+                middle = ProcessStats.Take();
+                middleLines = follower.Lines;
+            }
+        }
+
+        follower.Poll(ready, stopping: true);
+        shipping.Ship(ready);
+        var end = ProcessStats.Take();
+        return new RunResult(size, follower.Lines, follower.Malformed, shipping.Events, shipping.Events, shipping.Bytes,
+            end.Since(start), end.Since(middle ?? start), follower.Lines - middleLines);
+    }
+
+    // The follower tells lines, not offsets: the steady-state half is found by lines, counted before the clock starts.
+    private long CountLines()
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20);
+        var buffer = new byte[1 << 20];
+        long lines = 0;
+        int n;
+        while ((n = stream.Read(buffer)) > 0)
+        {
+            lines += buffer.AsSpan(0, n).Count((byte)'\n');
+        }
+
+        return lines;
+    }
+
+    private sealed record RunResult(long Bytes, long Lines, long Unparsed, long Blamed, long Events, long EventBytes,
         ProcessStats.Delta Total, ProcessStats.Delta SecondHalf, long SecondHalfLines)
     {
         public double CpuPerGiB => Total.Cpu.TotalSeconds / (Bytes / GiB);
@@ -111,25 +169,37 @@ internal sealed class TailBench(LogKind kind, string file, int runs, Stage stage
         long Unparsed { get; }
         long Blamed { get; }
         long Events { get; }
+        long EventBytes { get; }
         void OnLine(TailedFile file, ReadOnlySpan<byte> line, long offset, bool truncated);
         void Drain(bool final);
     }
 
-    /// <summary>What <c>ErrorLogSource.OnLine</c> does, minus the pending-offset bookkeeping that acks release.</summary>
-    private sealed class ErrorPipeline(Stage stage) : IPipeline
+    /// <summary>What <c>ErrorLogSource</c> does per line and per poll, then what the stream does per event before the ack.</summary>
+    private sealed class ErrorPipeline : IPipeline
     {
-        private readonly UpstreamErrorCoalescer _coalescer = new(TimeSpan.FromSeconds(1), TimeProvider.System);
-        private readonly List<Event> _ready = [];
+        private readonly Stage _stage;
+        private readonly Shipping _shipping = new();
+        private readonly UpstreamErrorCoalescer _coalescer;
+        private readonly List<EncodedEvent> _ready = [];
+
+        public ErrorPipeline(Stage stage)
+        {
+            _stage = stage;
+            var pending = _shipping.Pending;
+            _coalescer = new UpstreamErrorCoalescer(TimeSpan.FromSeconds(1), TimeProvider.System,
+                origin => pending.Add(new FileIdentity(origin.Device, origin.Inode), origin.Generation, origin.Offset));
+        }
 
         public long Lines { get; private set; }
         public long Unparsed { get; private set; }
         public long Blamed { get; private set; }
-        public long Events { get; private set; }
+        public long Events => _shipping.Events;
+        public long EventBytes => _shipping.Bytes;
 
         public void OnLine(TailedFile file, ReadOnlySpan<byte> line, long offset, bool truncated)
         {
             Lines++;
-            if (stage == Stage.Split)
+            if (_stage == Stage.Split)
             {
                 return;
             }
@@ -140,7 +210,7 @@ internal sealed class TailBench(LogKind kind, string file, int runs, Stage stage
                 return;
             }
 
-            if (stage == Stage.Parse)
+            if (_stage == Stage.Parse)
             {
                 return;
             }
@@ -152,7 +222,7 @@ internal sealed class TailBench(LogKind kind, string file, int runs, Stage stage
             }
 
             Blamed++;
-            if (stage == Stage.Classify)
+            if (_stage == Stage.Classify)
             {
                 return;
             }
@@ -163,8 +233,69 @@ internal sealed class TailBench(LogKind kind, string file, int runs, Stage stage
         public void Drain(bool final)
         {
             _coalescer.Drain(_ready, all: final);
-            Events += _ready.Count;
-            _ready.Clear();
+            _shipping.Ship(_ready);
+        }
+    }
+
+    /// <summary>
+    /// The queue hand-off (as the sources do it) and, per event, what <c>CollectorStreamer</c> does up to
+    /// and after the ack: sequence number, offset released, event back to the pool.
+    /// </summary>
+    private sealed class Shipping
+    {
+        private readonly EventQueue _queue = new();
+        private ulong _seq;
+
+        public PendingOffsets Pending { get; } = new();
+        public long Events { get; private set; }
+        public long Bytes { get; private set; }
+
+        public void Ship(List<EncodedEvent> ready)
+        {
+            foreach (var evt in ready)
+            {
+                if (!_queue.TryEnqueue(evt))
+                {
+                    Consume();
+                    _queue.TryEnqueue(evt);
+                }
+            }
+
+            ready.Clear();
+            Consume();
+        }
+
+        /// <summary>Messages from the access windows: encoded once here, as <see cref="EventQueue.EnqueueAsync(Event, CancellationToken)"/> does.</summary>
+        public void Ship(List<Event> ready)
+        {
+            foreach (var evt in ready)
+            {
+                var encoded = EncodedEvent.From(evt);
+                if (!_queue.TryEnqueue(encoded))
+                {
+                    Consume();
+                    _queue.TryEnqueue(encoded);
+                }
+            }
+
+            ready.Clear();
+            Consume();
+        }
+
+        private void Consume()
+        {
+            while (_queue.Reader.TryRead(out var evt))
+            {
+                evt.AssignSeq(++_seq);
+                Events++;
+                Bytes += evt.Payload.Length;
+                if (evt.Source is { } source)
+                {
+                    Pending.Release(source.File, source.Generation, source.Offset);
+                }
+
+                EncodedEventPool.Return(evt);
+            }
         }
     }
 
@@ -185,6 +316,7 @@ internal sealed class TailBench(LogKind kind, string file, int runs, Stage stage
         public long Unparsed { get; private set; }
         public long Blamed { get; private set; }
         public long Events => Blamed;
+        public long EventBytes => 0;
 
         public void OnLine(TailedFile file, ReadOnlySpan<byte> line, long offset, bool truncated)
         {

@@ -3,7 +3,6 @@ using Fleet502.Agent.Platform;
 using Fleet502.Agent.Shipping;
 using Fleet502.Agent.Sources.NginxConfig;
 using Fleet502.Agent.Tailing;
-using Fleet502.Protos.V1;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,6 +25,7 @@ public sealed partial class ErrorLogSource(
 {
     private const string DefaultErrorLog = "/var/log/nginx/error.log";
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan BlockedTrackInterval = TimeSpan.FromMilliseconds(250);
     private long _lines;
     private long _blamed;
     private long _unparsed;
@@ -46,7 +46,8 @@ public sealed partial class ErrorLogSource(
         }, checkpoints, time, logger);
         using var changes = new ChangeNotifier(tailer.Directories, (dir, why) => LogNoInotify(dir, why));
 
-        var ready = new List<Event>();
+        var ready = new List<EncodedEvent>();
+        Task<bool>? room = null;
         var lastCheckpoint = time.GetTimestamp();
         FileLineHandler onLine = (file, line, offset, truncated) => OnLine(coalescer, file, line, offset, truncated);
         try
@@ -57,8 +58,19 @@ public sealed partial class ErrorLogSource(
                 coalescer.Drain(ready);
                 foreach (var evt in ready)
                 {
-                    // Waits while the stream is full: the log file is the buffer.
-                    await queue.EnqueueAsync(evt, stoppingToken);
+                    while (!queue.TryEnqueue(evt))
+                    {
+                        // The stream is full (collector away, spool full): stop reading, the log files are the
+                        // buffer. Meanwhile keep new, rotated and truncated files reachable, so rotation loses nothing.
+                        tailer.Track();
+                        room ??= queue.WaitToWriteAsync(stoppingToken).AsTask();
+                        if (await Task.WhenAny(room, Task.Delay(BlockedTrackInterval, time, stoppingToken)) == room)
+                        {
+                            room = null;
+                        }
+
+                        stoppingToken.ThrowIfCancellationRequested();
+                    }
                 }
 
                 ready.Clear();
@@ -83,7 +95,8 @@ public sealed partial class ErrorLogSource(
         {
             // What was not acknowledged stays behind the checkpoint and is read again next start.
             checkpoints.Save(tailer.Checkpoints(pending.Committed));
-            LogStopped(_lines, _blamed, _unparsed, _truncated);
+            tailer.CountUnreadInDeletedFiles();
+            LogStopped(_lines, _blamed, _unparsed, _truncated, tailer.Problems, tailer.LostLines, tailer.LostBytes);
         }
     }
 
@@ -126,6 +139,6 @@ public sealed partial class ErrorLogSource(
     [LoggerMessage(Level = LogLevel.Warning, Message = "No inotify on {Directory} ({Reason}); polling instead")]
     private partial void LogNoInotify(string directory, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Error log source stopped: {Lines} lines read, {Blamed} upstream failures, {Unparsed} unparsable and {Truncated} over-long lines")]
-    private partial void LogStopped(long lines, long blamed, long unparsed, long truncated);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Error log source stopped: {Lines} lines read, {Blamed} upstream failures, {Unparsed} unparsable and {Truncated} over-long lines; {Problems} paths could not be followed; lost to rotation: {LostLines} lines, {LostBytes} bytes")]
+    private partial void LogStopped(long lines, long blamed, long unparsed, long truncated, long problems, long lostLines, long lostBytes);
 }

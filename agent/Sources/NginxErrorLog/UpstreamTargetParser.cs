@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Text;
 using Fleet502.Protos.V1;
 
@@ -7,104 +6,43 @@ namespace Fleet502.Agent.Sources.NginxErrorLog;
 /// <summary>
 /// Turns nginx's <c>upstream:</c> field (<c>&lt;schema&gt;&lt;peer&gt;&lt;sep&gt;&lt;uri&gt;</c>) into a
 /// canonical target: <c>127.0.0.1:3000</c>, <c>[::1]:5000</c>, <c>unix:/run/app.sock</c>, or a group name.
+/// The parsing itself is <see cref="UpstreamTargetSpans"/>; this builds the message.
 /// </summary>
 public static class UpstreamTargetParser
 {
     /// <summary>Parses the field value (without quotes); returns null when it names nothing.</summary>
-    public static UpstreamTarget? Parse(ReadOnlySpan<byte> upstream)
+    public static UpstreamTarget? Parse(ReadOnlySpan<byte> upstream) =>
+        UpstreamTargetSpans.TryParse(upstream, out var spans) ? ToTarget(spans) : null;
+
+    /// <summary>A unix socket target from a path as nginx printed it.</summary>
+    public static UpstreamTarget? FromUnixPath(ReadOnlySpan<byte> path)
     {
-        upstream = upstream.Trim((byte)' ');
-        if (upstream.IsEmpty)
+        var spans = new UpstreamTargetSpans { UnixPath = UpstreamTargetSpans.CollapseSlashes(path) };
+        return spans.UnixPath.IsEmpty ? null : ToTarget(spans);
+    }
+
+    private static UpstreamTarget ToTarget(in UpstreamTargetSpans spans)
+    {
+        var target = new UpstreamTarget { Scheme = Encoding.UTF8.GetString(spans.Scheme) };
+        if (spans.IsUnix)
         {
-            return null;
+            target.UnixPath = Encoding.UTF8.GetString(spans.UnixPath);
+            target.Address = "unix:" + target.UnixPath;
+            return target;
         }
 
-        var target = new UpstreamTarget();
-        var schemeEnd = upstream.IndexOf("://"u8);
-        if (schemeEnd > 0 && schemeEnd <= 10)
+        target.Host = Encoding.UTF8.GetString(spans.Host);
+        if (spans.IsGroup)
         {
-            target.Scheme = Encoding.UTF8.GetString(upstream[..schemeEnd]);
-            upstream = upstream[(schemeEnd + 3)..];
-            if (upstream.IsEmpty)
-            {
-                return null;
-            }
-        }
-
-        if (upstream.StartsWith("unix:"u8))
-        {
-            // "unix:/run/php.sock:" on connect errors, no trailing colon on timeouts, "unix:///x" as written.
-            var path = upstream[5..];
-            var colon = path.IndexOf((byte)':');
-            if (colon >= 0)
-            {
-                path = path[..colon];
-            }
-
-            return WithUnixPath(target, path);
-        }
-
-        ReadOnlySpan<byte> host;
-        ReadOnlySpan<byte> rest;
-        if (upstream[0] == (byte)'[')
-        {
-            var close = upstream.IndexOf((byte)']');
-            if (close < 0)
-            {
-                return null;
-            }
-
-            host = upstream[1..close];
-            rest = upstream[(close + 1)..];
-        }
-        else
-        {
-            var end = upstream.IndexOfAny("/:?"u8);
-            host = end >= 0 ? upstream[..end] : upstream;
-            rest = end >= 0 ? upstream[end..] : default;
-        }
-
-        if (host.IsEmpty)
-        {
-            return null;
-        }
-
-        target.Host = Encoding.UTF8.GetString(host);
-        var bracketed = host.Contains((byte)':');
-        if (rest.Length > 1 && rest[0] == (byte)':' && Utf8Parser.TryParse(rest[1..], out ushort port, out _))
-        {
-            target.Port = port;
-            target.Address = bracketed ? $"[{target.Host}]:{port}" : $"{target.Host}:{port}";
-        }
-        else
-        {
-            // No port: nginx printed an upstream group name ("no live upstreams", proxy_pass http://backend).
             target.IsGroup = true;
             target.Address = target.Host;
         }
-
-        return target;
-    }
-
-    /// <summary>A unix socket target from a path as nginx printed it.</summary>
-    public static UpstreamTarget? FromUnixPath(ReadOnlySpan<byte> path) =>
-        path.IsEmpty ? null : WithUnixPath(new UpstreamTarget(), path);
-
-    private static UpstreamTarget? WithUnixPath(UpstreamTarget target, ReadOnlySpan<byte> path)
-    {
-        // "///var/run/x.sock" and "/var/run/x.sock" name the same file.
-        while (path.Length > 1 && path[0] == (byte)'/' && path[1] == (byte)'/')
+        else
         {
-            path = path[1..];
+            target.Port = spans.Port;
+            target.Address = spans.Host.Contains((byte)':') ? $"[{target.Host}]:{spans.Port}" : $"{target.Host}:{spans.Port}";
         }
 
-        if (path.IsEmpty)
-        {
-            return null;
-        }
-
-        target.UnixPath = Encoding.UTF8.GetString(path);
-        target.Address = "unix:" + target.UnixPath;
         return target;
     }
 }

@@ -143,7 +143,7 @@ public sealed class DeliveryTests(ITestOutputHelper output)
 
     // Every line is a connect() failure toward 127.0.0.1:9: the incident's error count reaches the
     // number of lines written once everything is in (or the wait gives up and the ids tell what is missing).
-    private static async Task WaitUntilDelivered(CollectorServer collector, int written)
+    internal static async Task WaitUntilDelivered(CollectorServer collector, int written)
     {
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline)
@@ -160,7 +160,7 @@ public sealed class DeliveryTests(ITestOutputHelper output)
         }
     }
 
-    private static Dictionary<int, int> ReadStoredIds(string databasePath)
+    internal static Dictionary<int, int> ReadStoredIds(string databasePath)
     {
         var ids = new Dictionary<int, int>();
         using var db = new LiteDatabase(new ConnectionString { Filename = databasePath, ReadOnly = true });

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Fleet502.Tests.Agent.Shipping;
 
 /// <summary>The disk spool on real files: recovery in order, torn tails cut, acked segments deleted.</summary>
+[Collection(nameof(EncodedEventPool))]
 public sealed class SpoolTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("fleet502-spool-").FullName;
@@ -29,7 +30,8 @@ public sealed class SpoolTests : IDisposable
         Assert.Equal(60UL, recovered[^1].Seq);
         Assert.True(recovered[0].Seq <= 31);
         Assert.Equal(Enumerable.Range((int)recovered[0].Seq, recovered.Count).Select(i => (ulong)i), recovered.Select(e => e.Seq));
-        Assert.Equal("upstream 60", recovered[^1].UpstreamError.Raw);
+        Assert.Equal("upstream 60", recovered[^1].ToEvent().UpstreamError.Raw);
+        Assert.Equal(60UL, recovered[^1].ToEvent().Seq);
     }
 
     [Fact]
@@ -81,12 +83,16 @@ public sealed class SpoolTests : IDisposable
     private Spool NewSpool(long maxBytes = 1 << 20, long segmentBytes = 4096) =>
         new(Path.Combine(_dir, "spool"), maxBytes, segmentBytes, NullLogger.Instance);
 
-    private static List<Event> Events(int from, int to) =>
-        Enumerable.Range(from, to - from + 1).Select(i => new Event
+    private static List<EncodedEvent> Events(int from, int to) =>
+        Enumerable.Range(from, to - from + 1).Select(i =>
         {
-            Seq = (ulong)i,
-            Time = Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch.AddSeconds(i)),
-            UpstreamError = new UpstreamError { Cause = Cause.BackendDown, Count = 1, Raw = $"upstream {i}" },
+            var evt = EncodedEvent.From(new Event
+            {
+                Time = Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch.AddSeconds(i)),
+                UpstreamError = new UpstreamError { Cause = Cause.BackendDown, Count = 1, Raw = $"upstream {i}" },
+            });
+            evt.AssignSeq((ulong)i);
+            return evt;
         }).ToList();
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

@@ -1,11 +1,14 @@
 using System.Text;
 using CsCheck;
+using Fleet502.Agent.Shipping;
 using Fleet502.Agent.Sources.NginxErrorLog;
 using Fleet502.Protos.V1;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Fleet502.Tests.Agent.Sources.NginxErrorLog;
 
+// Shares the static event pool with the allocation tests: not in parallel with them.
+[Collection(nameof(EncodedEventPool))]
 public class UpstreamErrorCoalescerTests
 {
     // Lines that differ in cause, peer, server, URI and unix-socket spelling.
@@ -41,11 +44,11 @@ public class UpstreamErrorCoalescerTests
                 clock.Advance(TimeSpan.FromMilliseconds(advanceMs));
                 if (drain)
                 {
-                    coalescer.Drain(drained);
+                    Drain(coalescer, drained);
                 }
             }
 
-            coalescer.Drain(drained, all: true);
+            Drain(coalescer, drained, all: true);
 
             Assert.Equal(0, coalescer.PendingCount);
             Assert.Equal(plan.Length, drained.Sum(e => (long)e.UpstreamError.Count));
@@ -69,14 +72,14 @@ public class UpstreamErrorCoalescerTests
 
         // The first error is news: it leaves at once, without waiting for the window.
         var events = new List<Event>();
-        coalescer.Drain(events);
+        Drain(coalescer, events);
         var first = Assert.Single(events);
         Assert.Equal(1u, first.UpstreamError.Count);
         Assert.Equal(0, first.Source.Offset);
 
         clock.Advance(TimeSpan.FromSeconds(1));
         events.Clear();
-        coalescer.Drain(events);
+        Drain(coalescer, events);
 
         var rest = Assert.Single(events);
         var error = rest.UpstreamError;
@@ -115,12 +118,12 @@ public class UpstreamErrorCoalescerTests
                 clock.Advance(TimeSpan.FromMilliseconds(Math.Min(plan[n].AdvanceMs, 900)));
                 if (plan[n].Drain)
                 {
-                    coalescer.Drain(events);
+                    Drain(coalescer, events);
                 }
             }
         }
 
-        coalescer.Drain(events, all: true);
+        Drain(coalescer, events, all: true);
         return events.Select(e => (e.Source.Offset, e.UpstreamError.Count)).Order().ToList();
     }
 
@@ -168,6 +171,15 @@ public class UpstreamErrorCoalescerTests
             var format = Fleet502.Agent.Sources.NginxAccessLog.LogFormat.Parse("main");
             _ = format.TryMatch(bytes, new Range[format.Variables.Count]);
         }, iter: 20_000);
+    }
+
+    // The events as the collector decodes them.
+    private static void Drain(UpstreamErrorCoalescer coalescer, List<Event> into, bool all = false)
+    {
+        var encoded = new List<EncodedEvent>();
+        coalescer.Drain(encoded, all);
+        into.AddRange(encoded.Select(e => e.ToEvent()));
+        encoded.ForEach(EncodedEventPool.Return);
     }
 
     private static void Add(UpstreamErrorCoalescer coalescer, string raw) =>
