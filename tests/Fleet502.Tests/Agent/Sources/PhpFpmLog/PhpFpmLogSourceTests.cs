@@ -34,8 +34,8 @@ public sealed class PhpFpmLogSourceTests : IDisposable
         ]);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        var first = await queue.Reader.ReadAsync(timeout.Token);
-        var second = await queue.Reader.ReadAsync(timeout.Token);
+        var first = (await queue.Reader.ReadAsync(timeout.Token)).ToEvent();
+        var second = (await queue.Reader.ReadAsync(timeout.Token)).ToEvent();
         await source.StopAsync(CancellationToken.None);
 
         Assert.Equal((FpmLogKind.MaxChildrenReached, 5u, Cause.FpmPoolExhausted), (first.FpmLog.Kind, first.FpmLog.Limit, first.FpmLog.Cause));
