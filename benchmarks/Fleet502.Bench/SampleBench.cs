@@ -76,7 +76,7 @@ internal sealed class SampleBench(int processes, int sockets, int holders, doubl
         var coldStart = ProcessStats.Take();
         coldBuilder.Build();
         var coldCost = ProcessStats.Take().Since(coldStart);
-        output.WriteLine($"listeners on the host: {listeners.Count:N0} ({listeners.Count(l => l.Pid > 0):N0} with an owner); fd tables scanned in a cold pass: {cold.FullScans}");
+        output.WriteLine($"listeners on the host: {listeners.Count:N0} ({listeners.Count(l => l.Pid > 0):N0} with an owner); full fd scans in the cold pass: {cold.FullScans}");
         output.WriteLine($"cold pass (first ever: full /proc/<pid>/fd scan): CPU {coldCost.Cpu.TotalMilliseconds:F1} ms, wall {coldCost.Wall.TotalMilliseconds:F1} ms, allocated {coldCost.Allocated / 1024.0:F0} KiB");
         output.WriteLine();
 
@@ -84,8 +84,10 @@ internal sealed class SampleBench(int processes, int sockets, int holders, doubl
         sampler.Sample(full);
         var results = new List<ProcessStats.Delta>(passes);
         var sent = 0;
+        var scanned = new List<bool>(passes);
         for (var i = 0; i < passes; i++)
         {
+            var scans = owners.FullScans;
             var start = ProcessStats.Take();
             if (sampler.Sample(full) is not null)
             {
@@ -93,9 +95,10 @@ internal sealed class SampleBench(int processes, int sockets, int holders, doubl
             }
 
             results.Add(ProcessStats.Take().Since(start));
+            scanned.Add(owners.FullScans != scans);
         }
 
-        output.WriteLine($"steady passes: {passes} (events sent: {sent}; full /proc scans after warm-up: {owners.FullScans - 1})");
+        output.WriteLine($"steady passes: {passes} (events sent: {sent}; full /proc scans after warm-up: {owners.FullScans - 1}; new-process scans: {owners.NewProcessScans})");
         output.WriteLine();
         output.WriteLine("| per pass | CPU ms | wall ms | allocated KiB |");
         output.WriteLine("|----------|-------:|--------:|--------------:|");
@@ -104,6 +107,12 @@ internal sealed class SampleBench(int processes, int sockets, int holders, doubl
         Row("max", results, 1.0);
         output.WriteLine($"| mean | {results.Average(r => r.Cpu.TotalMilliseconds):F1} | {results.Average(r => r.Wall.TotalMilliseconds):F1} | {results.Average(r => r.Allocated) / 1024:F0} |");
         var median = Percentile(results.Select(r => r.Cpu.TotalMilliseconds), 0.5);
+        var withScan = results.Where((_, i) => scanned[i]).Select(r => r.Cpu.TotalMilliseconds).ToList();
+        if (withScan.Count > 0)
+        {
+            output.WriteLine($"passes with a full fd scan (a listener of an older process appeared): {withScan.Count}, CPU {string.Join(" / ", withScan.Select(c => c.ToString("F0")))} ms");
+        }
+
         output.WriteLine();
         output.WriteLine($"CPU per pass: median {median:F1} ms (target < 20) {(median < 20 ? "MET" : "MISSED")}; peak RSS {ProcessStats.PeakRss() / 1048576.0:F1} MiB");
         Breakdown(client);
@@ -120,30 +129,43 @@ internal sealed class SampleBench(int processes, int sockets, int holders, doubl
         var owners = new SocketOwnerIndex(TimeProvider.System, retryUnresolved: TimeSpan.FromSeconds(30));
         var processes = new ProcessInfoReader();
         var inspector = new UnixSocketInspector(client);
-        var listeners = reader.ReadAll();
-        var owned = owners.Resolve(listeners.Select(l => l.SocketInode).ToList());
-        foreach (var pid in owned.Values.Distinct())
-        {
-            processes.Read(pid);
-        }
-
-        var noWalk = new ListenerSnapshotBuilder(reader, new SocketOwnerIndex(TimeProvider.System), new ProcessInfoReader(), inspector, services: null);
-        noWalk.Build();
-        var unixPaths = listeners.Where(l => l.Transport == Protos.V1.Transport.Unix).Select(l => l.UnixPath).ToList();
-        var withOwner = listeners.Where(l => owned.ContainsKey(l.SocketInode)).Select(l => owned[l.SocketInode]).ToList();
-        var distinct = withOwner.Distinct().ToList();
+        var rows = new List<RawListener>();
+        reader.Read(rows);
+        var inodes = rows.Select(r => r.Inode).ToArray();
+        owners.Update(inodes);
+        var withOwner = rows.Select(r => owners.TryGetOwner(r.Inode, out var pid) ? pid : 0).Where(pid => pid > 0).ToList();
+        var distinct = withOwner.Distinct().Count();
+        var unixRows = rows.Where(r => r.Transport == Protos.V1.Transport.Unix).ToList();
+        var full = new ListenerSnapshotBuilder(reader, owners, processes, inspector, new ServiceDirectory());
+        full.Sample();
 
         output.WriteLine();
         output.WriteLine("Breakdown of a warm pass (same APIs, one step at a time; median of 5):");
         output.WriteLine();
         output.WriteLine("| step | calls | CPU ms | allocated KiB |");
         output.WriteLine("|------|------:|-------:|--------------:|");
-        Step("ProcNetReader.ReadAll (/proc/net/tcp, tcp6, unix)", 3, () => reader.ReadAll());
-        Step("SocketOwnerIndex.Resolve (cached: one readlink per socket)", listeners.Count, () => owners.Resolve(listeners.Select(l => l.SocketInode).ToList()));
-        Step("ProcessInfoReader.Read per listener (as Build does)", withOwner.Count, () => withOwner.ForEach(pid => processes.Read(pid)));
-        Step("ProcessInfoReader.Read per distinct pid", distinct.Count, () => distinct.ForEach(pid => processes.Read(pid)));
-        Step("UnixSocketInspector.Inspect per unix listener", unixPaths.Count, () => unixPaths.ForEach(path => inspector.Inspect(path, hasListener: true)));
-        Step("Build() without a ServiceDirectory (no parent walk)", 1, () => noWalk.Build());
+        Step("ProcNetReader.Read (/proc/net/tcp, tcp6, unix)", 3, () => reader.Read(rows));
+        Step("SocketOwnerIndex.Update (known owners: one stat per owner pid)", inodes.Length, () => owners.Update(inodes));
+        Step($"ProcessInfoReader.Read per listener, one pass ({distinct} distinct pids)", withOwner.Count, () =>
+        {
+            processes.BeginPass();
+            withOwner.ForEach(pid => processes.Read(pid));
+            processes.EndPass();
+        });
+        var pathBytes = new byte[ProcFs.MaxPath];
+        Step("UnixSocketInspector.Inspect per unix listener, one pass", unixRows.Count, () =>
+        {
+            inspector.BeginPass();
+            foreach (var row in unixRows)
+            {
+                reader.UnixPathBytes(row, pathBytes);
+                inspector.Inspect(reader.UnixPath(row), pathBytes, hasListener: true, out _);
+            }
+
+            inspector.EndPass();
+        });
+        Step("ListenerSnapshotBuilder.Sample (the whole pass)", 1, full.Sample);
+        Step("ListenerSnapshotBuilder.ToSnapshot (only when sent)", 1, () => full.ToSnapshot());
 
         void Step(string name, int calls, Action action)
         {
@@ -158,7 +180,7 @@ internal sealed class SampleBench(int processes, int sockets, int holders, doubl
                 allocated.Add(d.Allocated / 1024.0);
             }
 
-            output.WriteLine($"| {name} | {calls:N0} | {Percentile(cpu, 0.5):F1} | {Percentile(allocated, 0.5):F0} |");
+            output.WriteLine($"| {name} | {calls:N0} | {Percentile(cpu, 0.5):F2} | {Percentile(allocated, 0.5):F0} |");
         }
     }
 

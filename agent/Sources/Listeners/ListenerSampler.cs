@@ -21,7 +21,7 @@ public sealed partial class ListenerSampler(
     ListenerSnapshotBuilder builder) : BackgroundService
 {
     private readonly HashSet<string> _reportedCapabilities = new(StringComparer.Ordinal);
-    private HashSet<string>? _previous;
+    private ulong? _previous;
     private long _lastSent;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -47,10 +47,9 @@ public sealed partial class ListenerSampler(
     /// <summary>One pass: the event to send, or null when nothing changed and no full snapshot is due.</summary>
     public Event? Sample(TimeSpan fullSnapshotInterval)
     {
-        ListenerSnapshot snapshot;
         try
         {
-            snapshot = builder.Build();
+            builder.Sample();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -58,7 +57,7 @@ public sealed partial class ListenerSampler(
             return null;
         }
 
-        foreach (var missing in snapshot.MissingCapabilities)
+        foreach (var missing in builder.MissingCapabilities)
         {
             // Reported once: the rest of the sampling works without it.
             if (_reportedCapabilities.Add(missing))
@@ -67,8 +66,8 @@ public sealed partial class ListenerSampler(
             }
         }
 
-        var keys = snapshot.Listeners.Select(Key).Concat(snapshot.UnixPaths.Select(PathKey)).ToHashSet(StringComparer.Ordinal);
-        var changed = _previous is null || !keys.SetEquals(_previous);
+        // The snapshot is made only when it is sent: a steady host costs the pass and no more.
+        var changed = _previous != builder.Fingerprint;
         if (!changed && time.GetElapsedTime(_lastSent) < fullSnapshotInterval)
         {
             return null;
@@ -76,21 +75,13 @@ public sealed partial class ListenerSampler(
 
         if (changed)
         {
-            LogListenersChanged(snapshot.Listeners.Count);
+            LogListenersChanged(builder.Count);
         }
 
-        _previous = keys;
+        _previous = builder.Fingerprint;
         _lastSent = time.GetTimestamp();
-        return new Event { Time = Timestamp.FromDateTimeOffset(time.GetUtcNow()), ListenerSnapshot = snapshot };
+        return new Event { Time = Timestamp.FromDateTimeOffset(time.GetUtcNow()), ListenerSnapshot = builder.ToSnapshot() };
     }
-
-    private static string Key(Listener l)
-    {
-        var where = l.Transport == Transport.Unix ? "unix:" + l.UnixPath : $"{l.Transport}:{l.Address}:{l.Port}";
-        return l.UnixPathState is { } s ? $"{where}|{l.Pid}|{l.Service}|{PathKey(s)}" : $"{where}|{l.Pid}|{l.Service}";
-    }
-
-    private static string PathKey(UnixSocketPath s) => $"path:{s.Path}|{s.Exists}|{s.IsSocket}|{s.HasListener}|{s.ClientCanConnect}|{s.Mode}|{s.Uid}|{s.Gid}";
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Listening sockets changed: {Count} now")]
     private partial void LogListenersChanged(int count);

@@ -1,3 +1,4 @@
+using System.Text;
 using Fleet502.Agent.Sources.Processes;
 using Fleet502.Protos.V1;
 
@@ -7,6 +8,9 @@ namespace Fleet502.Agent.Sources.Listeners;
 /// Checks a unix socket path the way nginx's connect() will meet it: ENOENT when the file is gone,
 /// ECONNREFUSED when the file exists but nothing listens, EACCES when the worker user lacks search
 /// permission on a parent directory or write permission on the socket.
+/// Within a pass (<see cref="BeginPass"/>) each directory is checked once; a path whose stat,
+/// listener and directory verdict are unchanged since the last pass gets its previous (immutable)
+/// result back, so a steady host costs one statx per socket path.
 /// </summary>
 public sealed class UnixSocketInspector(UnixAccount? client, string etc = "/etc")
 {
@@ -14,13 +18,71 @@ public sealed class UnixSocketInspector(UnixAccount? client, string etc = "/etc"
     private const int Eacces = 13;
     private readonly Dictionary<uint, string> _users = [];
     private readonly Dictionary<uint, string> _groups = [];
+    private readonly Dictionary<string, PathEntry> _paths = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _directories = new(StringComparer.Ordinal);
+    private int _pass = 1;
 
     public UnixAccount? Client => client;
 
+    /// <summary>Starts a pass: directory verdicts are re-checked once from now on.</summary>
+    public void BeginPass()
+    {
+        _pass++;
+        _directories.Clear();
+    }
+
+    /// <summary>Forgets paths the pass did not look at.</summary>
+    public void EndPass()
+    {
+        foreach (var (path, entry) in _paths)
+        {
+            if (entry.Pass != _pass)
+            {
+                _paths.Remove(path);
+            }
+        }
+    }
+
+    /// <summary>One path on its own (a pass of its own).</summary>
     public UnixSocketPath Inspect(string path, bool hasListener)
     {
+        BeginPass();
+        Span<byte> bytes = stackalloc byte[ProcFs.MaxPath];
+        if (Encoding.UTF8.GetByteCount(path) >= bytes.Length)
+        {
+            return new UnixSocketPath { Path = path, HasListener = hasListener, ClientUser = client?.Name ?? "", Problem = "path too long" };
+        }
+
+        bytes[Encoding.UTF8.GetBytes(path, bytes)] = 0;
+        return Inspect(path, bytes, hasListener, out _);
+    }
+
+    /// <summary>
+    /// The path's state within the current pass; <paramref name="hash"/> identifies the result
+    /// (equal results of one path have equal hashes). Results are shared: never modify them.
+    /// </summary>
+    public UnixSocketPath Inspect(string path, ReadOnlySpan<byte> nulTerminatedPath, bool hasListener, out int hash)
+    {
+        var status = FileStatus.Of(nulTerminatedPath, out var errno);
+        var denial = client is not null && status is { IsSocket: true } ? DirectoryDenial(path, client) : null;
+        if (_paths.TryGetValue(path, out var entry) && entry.Status == status && entry.Errno == errno
+            && entry.HasListener == hasListener && string.Equals(entry.DirectoryDenial, denial, StringComparison.Ordinal))
+        {
+            entry.Pass = _pass;
+            hash = entry.Hash;
+            return entry.Result;
+        }
+
+        var result = Build(path, status, errno, denial, hasListener);
+        entry = new PathEntry(status, errno, hasListener, denial, result, result.GetHashCode()) { Pass = _pass };
+        _paths[path] = entry;
+        hash = entry.Hash;
+        return result;
+    }
+
+    private UnixSocketPath Build(string path, FileStatus? status, int errno, string? directoryDenial, bool hasListener)
+    {
         var state = new UnixSocketPath { Path = path, HasListener = hasListener, ClientUser = client?.Name ?? "" };
-        var status = FileStatus.Of(path, out var errno);
         if (status is null)
         {
             state.Problem = errno switch
@@ -54,7 +116,10 @@ public sealed class UnixSocketInspector(UnixAccount? client, string etc = "/etc"
 
         if (client is not null)
         {
-            var denied = FindDenial(path, s, client);
+            // connect() needs search (x) on every directory on the way and write (w) on the socket.
+            var denied = directoryDenial ?? (client.May(s.Uid, s.Gid, s.Mode, 2)
+                ? null
+                : $"socket mode {Octal(s.Permissions)} owner {s.Uid}:{s.Gid} gives {client.Name} no write permission: clients get EACCES (13: Permission denied)");
             state.ClientCanConnect = denied is null;
             if (denied is not null)
             {
@@ -65,28 +130,37 @@ public sealed class UnixSocketInspector(UnixAccount? client, string etc = "/etc"
         return state;
     }
 
-    private static string? FindDenial(string path, FileStatus socket, UnixAccount client)
+    // The outermost directory on the way to the path that the client may not search; null when all may be.
+    private string? DirectoryDenial(string path, UnixAccount user)
     {
-        // connect() needs search (x) on every directory on the way and write (w) on the socket.
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        var chain = new Stack<string>();
-        for (var d = directory; !string.IsNullOrEmpty(d); d = Path.GetDirectoryName(d))
+        var full = path.StartsWith('/') ? path : Path.GetFullPath(path);
+        var slash = full.LastIndexOf('/');
+        return DirectoryVerdict(full.AsSpan(0, Math.Max(slash, 1)), user);
+    }
+
+    private string? DirectoryVerdict(ReadOnlySpan<char> dir, UnixAccount user)
+    {
+        var lookup = _directories.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(dir, out var known))
         {
-            chain.Push(d);
+            return known;
         }
 
-        foreach (var dir in chain)
+        string? verdict = null;
+        if (dir.Length > 1)
         {
-            var ds = FileStatus.Of(dir, out _);
-            if (ds is { } st && !client.May(st.Uid, st.Gid, st.Mode, 1))
-            {
-                return $"{dir}: no search permission for {client.Name} (mode {Octal(st.Permissions)}): clients get EACCES (13: Permission denied)";
-            }
+            var slash = dir.LastIndexOf('/');
+            verdict = DirectoryVerdict(dir[..Math.Max(slash, 1)], user);
         }
 
-        return client.May(socket.Uid, socket.Gid, socket.Mode, 2)
-            ? null
-            : $"socket mode {Octal(socket.Permissions)} owner {socket.Uid}:{socket.Gid} gives {client.Name} no write permission: clients get EACCES (13: Permission denied)";
+        var name = dir.ToString();
+        if (verdict is null && FileStatus.Of(name, out _) is { } st && !user.May(st.Uid, st.Gid, st.Mode, 1))
+        {
+            verdict = $"{name}: no search permission for {user.Name} (mode {Octal(st.Permissions)}): clients get EACCES (13: Permission denied)";
+        }
+
+        _directories[name] = verdict;
+        return verdict;
     }
 
     private string Name(Dictionary<uint, string> cache, uint id, bool group)
@@ -101,4 +175,21 @@ public sealed class UnixSocketInspector(UnixAccount? client, string etc = "/etc"
     }
 
     private static string Octal(uint mode) => "0" + Convert.ToString(mode, 8);
+
+    private sealed class PathEntry(FileStatus? status, int errno, bool hasListener, string? directoryDenial, UnixSocketPath result, int hash)
+    {
+        public FileStatus? Status { get; } = status;
+
+        public int Errno { get; } = errno;
+
+        public bool HasListener { get; } = hasListener;
+
+        public string? DirectoryDenial { get; } = directoryDenial;
+
+        public UnixSocketPath Result { get; } = result;
+
+        public int Hash { get; } = hash;
+
+        public int Pass { get; set; }
+    }
 }

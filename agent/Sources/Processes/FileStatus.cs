@@ -25,6 +25,27 @@ public readonly record struct FileStatus(uint Mode, uint Uid, uint Gid, ulong In
             return null;
         }
 
+        return Decode(buffer, out errno);
+    }
+
+    /// <summary>statx of a NUL-terminated UTF-8 path (no marshalling).</summary>
+    public static unsafe FileStatus? Of(ReadOnlySpan<byte> nulTerminatedPath, out int errno)
+    {
+        var buffer = stackalloc byte[256];
+        fixed (byte* p = nulTerminatedPath)
+        {
+            if (ProcessNative.Statx(ProcessNative.AtFdCwd, p, 0, ProcessNative.StatxBasicStats, buffer) != 0)
+            {
+                errno = Marshal.GetLastPInvokeError();
+                return null;
+            }
+        }
+
+        return Decode(buffer, out errno);
+    }
+
+    private static unsafe FileStatus Decode(byte* buffer, out int errno)
+    {
         errno = 0;
         var span = new ReadOnlySpan<byte>(buffer, 256);
         return new FileStatus(

@@ -11,6 +11,8 @@ public sealed class ListenerSnapshotBuilderTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
     private readonly List<Socket> _sockets = [];
+    private readonly List<System.Diagnostics.Process> _processes = [];
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));
 
     [Fact]
     public void Real_tcp4_tcp6_and_unix_listeners_map_to_this_process()
@@ -66,6 +68,63 @@ public sealed class ListenerSnapshotBuilderTests : IDisposable
         }
 
         Assert.Fail("the host's listening sockets never stayed still for two passes");
+    }
+
+    [Fact]
+    public async Task A_new_process_listener_is_found_without_a_full_scan_and_its_restart_is_seen()
+    {
+        var owners = new SocketOwnerIndex(TimeProvider.System);
+        var builder = Builder(owners);
+        builder.Build();
+        Assert.Equal(1, owners.FullScans);
+
+        // A backend starts after the agent's first pass, then is restarted on the same port.
+        var (first, port) = await StartPythonListenerAsync(0);
+        var before = Assert.Single(builder.Build().Listeners, l => l.Transport == Transport.Tcp4 && l.Port == port);
+        Assert.Equal(first.Id, before.Pid);
+        Assert.Equal("python3", before.Process);
+        Assert.True(owners.NewProcessScans >= 1);
+
+        first.Kill();
+        await first.WaitForExitAsync(_timeout.Token);
+        var (second, _) = await StartPythonListenerAsync(port);
+        var after = Assert.Single(builder.Build().Listeners, l => l.Transport == Transport.Tcp4 && l.Port == port);
+        Assert.Equal(second.Id, after.Pid);
+
+        // Full fd scans are rate-limited: new listeners of new processes never needed one.
+        Assert.Equal(1, owners.FullScans);
+    }
+
+    [Fact]
+    public void A_chmod_of_a_listening_socket_is_seen_by_the_next_pass()
+    {
+        var path = _dir.Combine("mode.sock");
+        Listen(new UnixDomainSocketEndPoint(path));
+        File.SetUnixFileMode(path, (UnixFileMode)0b110_110_110);
+        var builder = Builder();
+        var open = Assert.Single(builder.Build().Listeners, l => l.UnixPath == path);
+        Assert.True(open.UnixPathState.ClientCanConnect);
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var closed = Assert.Single(builder.Build().Listeners, l => l.UnixPath == path);
+
+        Assert.Equal(0b110_000_000u, closed.UnixPathState.Mode);
+        Assert.False(closed.UnixPathState.ClientCanConnect);
+        Assert.Contains("EACCES", closed.UnixPathState.Problem, StringComparison.Ordinal);
+    }
+
+    private async Task<(System.Diagnostics.Process Process, int Port)> StartPythonListenerAsync(int port)
+    {
+        var script = "import socket,sys,time\n"
+            + "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+            + $"s.bind(('127.0.0.1', {port})); s.listen()\n"
+            + "print(s.getsockname()[1], flush=True)\n"
+            + "sys.stdin.read()\n";
+        var info = new System.Diagnostics.ProcessStartInfo("python3", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardInput = true };
+        var process = System.Diagnostics.Process.Start(info)!;
+        _processes.Add(process);
+        var line = await process.StandardOutput.ReadLineAsync(_timeout.Token);
+        return (process, int.Parse(line!, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static HashSet<ulong> ListeningInodes() => new ProcNetReader().ReadAll().Select(l => l.SocketInode).ToHashSet();
@@ -163,6 +222,17 @@ public sealed class ListenerSnapshotBuilderTests : IDisposable
             s.Dispose();
         }
 
+        foreach (var p in _processes)
+        {
+            if (!p.HasExited)
+            {
+                p.Kill();
+            }
+
+            p.Dispose();
+        }
+
+        _timeout.Dispose();
         _dir.Dispose();
     }
 }
