@@ -16,6 +16,10 @@ public sealed class UnixSocketInspector(UnixAccount? client, string etc = "/etc"
 {
     private const int Enoent = 2;
     private const int Eacces = 13;
+
+    // Even when inotify says nothing changed, a path is stat'ed at least every this many passes.
+    private const int RefreshPasses = 16;
+    private readonly DirectoryChangeWatcher _watcher = new();
     private readonly Dictionary<uint, string> _users = [];
     private readonly Dictionary<uint, string> _groups = [];
     private readonly Dictionary<string, PathEntry> _paths = new(StringComparer.Ordinal);
@@ -24,11 +28,15 @@ public sealed class UnixSocketInspector(UnixAccount? client, string etc = "/etc"
 
     public UnixAccount? Client => client;
 
+    /// <summary>statx calls on socket paths so far (for tests and the benchmark).</summary>
+    public long StatCalls { get; private set; }
+
     /// <summary>Starts a pass: directory verdicts are re-checked once from now on.</summary>
     public void BeginPass()
     {
         _pass++;
         _directories.Clear();
+        _watcher.Poll();
     }
 
     /// <summary>Forgets paths the pass did not look at.</summary>
@@ -63,18 +71,42 @@ public sealed class UnixSocketInspector(UnixAccount? client, string etc = "/etc"
     /// </summary>
     public UnixSocketPath Inspect(string path, ReadOnlySpan<byte> nulTerminatedPath, bool hasListener, out int hash)
     {
-        var status = FileStatus.Of(nulTerminatedPath, out var errno);
+        _paths.TryGetValue(path, out var entry);
+        var slash = path.LastIndexOf('/');
+        var unchanged = slash >= 0 && path[0] == '/' && _watcher.Unchanged(path.AsSpan(0, Math.Max(slash, 1)));
+        FileStatus? status;
+        int errno;
+        var statted = false;
+        if (entry is not null && unchanged && entry.Pass == _pass - 1 && _pass - entry.StatPass < RefreshPasses)
+        {
+            // Nothing happened in its directory since it was last looked at: the stat would say the same.
+            status = entry.Status;
+            errno = entry.Errno;
+        }
+        else
+        {
+            StatCalls++;
+            statted = true;
+            status = FileStatus.Of(nulTerminatedPath, out errno);
+        }
+
         var denial = client is not null && status is { IsSocket: true } ? DirectoryDenial(path, client) : null;
-        if (_paths.TryGetValue(path, out var entry) && entry.Status == status && entry.Errno == errno
+        if (entry is not null && entry.Status == status && entry.Errno == errno
             && entry.HasListener == hasListener && string.Equals(entry.DirectoryDenial, denial, StringComparison.Ordinal))
         {
+            if (statted)
+            {
+                entry.StatPass = _pass;
+            }
+
             entry.Pass = _pass;
             hash = entry.Hash;
             return entry.Result;
         }
 
         var result = Build(path, status, errno, denial, hasListener);
-        entry = new PathEntry(status, errno, hasListener, denial, result, result.GetHashCode()) { Pass = _pass };
+        // Refreshes are spread over passes rather than all falling due in the same one.
+        entry = new PathEntry(status, errno, hasListener, denial, result, result.GetHashCode()) { Pass = _pass, StatPass = _pass - (int)((uint)path.GetHashCode() % RefreshPasses) };
         _paths[path] = entry;
         hash = entry.Hash;
         return result;
@@ -191,5 +223,7 @@ public sealed class UnixSocketInspector(UnixAccount? client, string etc = "/etc"
         public int Hash { get; } = hash;
 
         public int Pass { get; set; }
+
+        public int StatPass { get; set; }
     }
 }

@@ -73,7 +73,8 @@ public sealed class ListenerSnapshotBuilderTests : IDisposable
     [Fact]
     public async Task A_new_process_listener_is_found_without_a_full_scan_and_its_restart_is_seen()
     {
-        var owners = new SocketOwnerIndex(TimeProvider.System);
+        // Full scans at most hourly: the new listeners below must be found without one.
+        var owners = new SocketOwnerIndex(TimeProvider.System, minFullScanInterval: TimeSpan.FromHours(1));
         var builder = Builder(owners);
         builder.Build();
         Assert.Equal(1, owners.FullScans);
@@ -91,7 +92,6 @@ public sealed class ListenerSnapshotBuilderTests : IDisposable
         var after = Assert.Single(builder.Build().Listeners, l => l.Transport == Transport.Tcp4 && l.Port == port);
         Assert.Equal(second.Id, after.Pid);
 
-        // Full fd scans are rate-limited: new listeners of new processes never needed one.
         Assert.Equal(1, owners.FullScans);
     }
 
@@ -111,6 +111,40 @@ public sealed class ListenerSnapshotBuilderTests : IDisposable
         Assert.Equal(0b110_000_000u, closed.UnixPathState.Mode);
         Assert.False(closed.UnixPathState.ClientCanConnect);
         Assert.Contains("EACCES", closed.UnixPathState.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_untouched_socket_path_is_not_stat_ed_again_but_a_chmod_and_a_removal_are_seen()
+    {
+        var path = _dir.Combine("watched.sock");
+        Listen(new UnixDomainSocketEndPoint(path));
+        File.SetUnixFileMode(path, (UnixFileMode)0b110_110_110);
+        var inspector = new UnixSocketInspector(UnixAccount.Find("nobody"));
+
+        Assert.True(Pass(inspector, path).ClientCanConnect);
+        var stats = inspector.StatCalls;
+        Assert.True(Pass(inspector, path).ClientCanConnect);
+        Assert.True(Pass(inspector, path).ClientCanConnect);
+        Assert.Equal(stats, inspector.StatCalls);
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var closed = Pass(inspector, path);
+        Assert.Equal(0b110_000_000u, closed.Mode);
+        Assert.False(closed.ClientCanConnect);
+
+        File.Delete(path);
+        var gone = Pass(inspector, path);
+        Assert.False(gone.Exists);
+        Assert.Contains("ENOENT", gone.Problem, StringComparison.Ordinal);
+    }
+
+    private static UnixSocketPath Pass(UnixSocketInspector inspector, string path)
+    {
+        inspector.BeginPass();
+        var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        var state = inspector.Inspect(path, bytes, hasListener: true, out _);
+        inspector.EndPass();
+        return state;
     }
 
     private async Task<(System.Diagnostics.Process Process, int Port)> StartPythonListenerAsync(int port)
