@@ -1,6 +1,6 @@
 namespace Fleet502.Agent.Configuration;
 
-/// <summary>PHP-FPM pools whose status page the agent reads over FastCGI, and php-fpm's error log.</summary>
+/// <summary>PHP-FPM pools whose status page the agent reads over FastCGI (configured ones and those found in php-fpm's pool files), and php-fpm's error log.</summary>
 public sealed class PhpFpmOptions
 {
     /// <summary>Default 2 s.</summary>
@@ -12,6 +12,7 @@ public sealed class PhpFpmOptions
     /// <summary>How long to wait for a status answer. Default 2 s.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Pools given by address; each also gets its pm.max_children when a discovered pool file declares that address.</summary>
     public List<FpmPoolOptions> Pools { get; set; } = [];
 
     /// <summary>Follow php-fpm's error log (max_children, killed children, slow and terminated requests). Default true.</summary>
@@ -28,4 +29,13 @@ public sealed class PhpFpmOptions
 
     /// <summary>Identical lines within this much of the log's time are one event with a count. Default 1 s.</summary>
     public TimeSpan CoalesceWindow { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Also sample every pool found in php-fpm's pool files that sets <c>pm.status_path</c> (status
+    /// asked at its <c>pm.status_listen</c>, else its <c>listen</c>). Default true.
+    /// </summary>
+    public bool Discover { get; set; } = true;
+
+    /// <summary>Pool files to read; empty: the usual places (/etc/php/*/fpm/pool.d/*.conf, /etc/php-fpm.d/*.conf, ...).</summary>
+    public List<string> PoolFiles { get; set; } = [];
 }

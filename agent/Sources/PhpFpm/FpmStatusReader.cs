@@ -9,16 +9,21 @@ namespace Fleet502.Agent.Sources.PhpFpm;
 /// Fetches one pool's status page over FastCGI (<c>pm.status_path</c>, <c>?json</c>). Point it at
 /// <c>pm.status_listen</c> when set: that socket is served even when every child is busy.
 /// </summary>
-public sealed class FpmStatusReader(FastCgiEndpoint endpoint, string statusPath, TimeSpan timeout)
+public sealed class FpmStatusReader(FastCgiEndpoint endpoint, string statusPath, TimeSpan timeout, uint maxChildren = 0, string poolName = "")
 {
     private ulong _lastMaxChildrenReached;
     private ulong _lastStartSince = ulong.MaxValue;
 
     public FastCgiEndpoint Endpoint => endpoint;
 
+    public string StatusPath => statusPath;
+
+    /// <summary>pm.max_children from the pool file (0: unknown).</summary>
+    public uint MaxChildren => maxChildren;
+
     public async Task<FpmPool> ReadAsync(CancellationToken cancellationToken)
     {
-        var pool = new FpmPool { Endpoint = endpoint.Text };
+        var pool = new FpmPool { Endpoint = endpoint.Text, Pool = poolName, MaxChildren = maxChildren };
         FastCgiResponse response;
         try
         {

@@ -70,7 +70,7 @@ public static class HostStateRegistration
         services.AddHostedService(sp =>
         {
             var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value.PhpFpm;
-            var readers = o.Pools.Select(p => new FpmStatusReader(FastCgiEndpoint.Parse(p.Endpoint), p.StatusPath, o.Timeout)).ToList();
+            var readers = FpmPoolDiscovery.Readers(o, sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FpmPoolDiscovery)));
             return new FpmPoolSampler(readers, sp.GetRequiredService<EventQueue>(), sp.GetRequiredService<ILogger<FpmPoolSampler>>(),
                 sp.GetRequiredService<TimeProvider>(), o.SampleInterval, o.FullSnapshotInterval);
         });
