@@ -44,6 +44,9 @@ public sealed partial class ListenerSampler(
         }
     }
 
+    /// <summary>Capabilities reported missing so far (each logged once).</summary>
+    public IReadOnlyCollection<string> ReportedCapabilities => _reportedCapabilities;
+
     /// <summary>One pass: the event to send, or null when nothing changed and no full snapshot is due.</summary>
     public Event? Sample(TimeSpan fullSnapshotInterval)
     {
@@ -59,8 +62,9 @@ public sealed partial class ListenerSampler(
 
         foreach (var missing in builder.MissingCapabilities)
         {
-            // Reported once: the rest of the sampling works without it.
-            if (_reportedCapabilities.Add(missing))
+            // Reported once per capability (not again when only the count in the text moves): the rest works without it.
+            var colon = missing.IndexOf(':', StringComparison.Ordinal);
+            if (_reportedCapabilities.Add(colon > 0 ? missing[..colon] : missing))
             {
                 LogCapabilityMissing(missing);
             }

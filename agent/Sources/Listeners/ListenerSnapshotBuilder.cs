@@ -118,8 +118,9 @@ public sealed class ListenerSnapshotBuilder(
         _missingCapabilities.Clear();
         if (owners.UnreadableProcesses > 0)
         {
+            // "<capability>: <what is missing now>": the part before ':' stays the same while the count moves.
             _missingCapabilities.Add(
-                $"/proc/<pid>/fd of {owners.UnreadableProcesses} processes of other users is unreadable (run as root or grant CAP_SYS_PTRACE + CAP_DAC_READ_SEARCH): their sockets have no owner");
+                $"CAP_SYS_PTRACE + CAP_DAC_READ_SEARCH (or root): /proc/<pid>/fd of {owners.UnreadableProcesses} processes of other users is unreadable, their sockets are reported without an owner");
         }
 
         Fingerprint = fingerprint + Mix(_resolved.Count);

@@ -40,7 +40,13 @@ public sealed class DockerSupervisor(HttpClient http, string socketPath) : IServ
         catch (Exception e) when (e is HttpRequestException or SocketException or JsonException
                                        or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            // EACCES on docker.sock (agent not in the docker group) lands here.
+            // EACCES on docker.sock: name what is missing, once (the sampler logs it once).
+            if (e.InnerException is SocketException { SocketErrorCode: SocketError.AccessDenied } || e is SocketException { SocketErrorCode: SocketError.AccessDenied })
+            {
+                throw new SupervisorUnavailableException(
+                    $"Docker Engine API at {socketPath}: permission denied; add the agent's user to the socket's group (usually docker) or run as root. Containers are not reported", e);
+            }
+
             throw new SupervisorUnavailableException($"Docker Engine API at {socketPath}: {e.Message}", e);
         }
     }
