@@ -34,6 +34,7 @@ public sealed class SocketOwnerIndex(
     private readonly Dictionary<ulong, long> _unresolvedSince = [];
     private readonly Dictionary<int, ulong> _starts = [];
     private readonly HashSet<ulong> _missing = [];
+    private readonly HashSet<ulong> _awaitingFullScan = [];
     private HashSet<int>? _knownPids;
     private long _lastFullScan = long.MinValue;
     private int _pass;
@@ -116,6 +117,11 @@ public sealed class SocketOwnerIndex(
                 _unresolvedSince.Remove(inode);
             }
         }
+
+        if (_awaitingFullScan.Count > 0)
+        {
+            _awaitingFullScan.RemoveWhere(inode => !_missing.Contains(inode));
+        }
     }
 
     /// <summary>The owner of a listening inode after <see cref="Update"/> (lowest pid: the master of a pre-fork server).</summary>
@@ -143,27 +149,25 @@ public sealed class SocketOwnerIndex(
 
     private void FindMissing(long now)
     {
-        var due = false;
         var fresh = false;
+        var waiting = false;
         foreach (var inode in _missing)
         {
-            if (!_unresolvedSince.TryGetValue(inode, out var since))
+            if (_unresolvedSince.TryGetValue(inode, out var since))
+            {
+                waiting |= time.GetElapsedTime(since, now) >= _retryUnresolved;
+            }
+            else if (_awaitingFullScan.Contains(inode))
+            {
+                waiting = true;
+            }
+            else
             {
                 fresh = true;
-                due = true;
-            }
-            else if (time.GetElapsedTime(since, now) >= _retryUnresolved)
-            {
-                due = true;
             }
         }
 
-        if (!due)
-        {
-            return;
-        }
-
-        // A new listener usually comes with a new process (a start, a restart): look there first.
+        // A new listener usually comes with a new process (a start, a restart): look there first, once per inode.
         if (fresh && _knownPids is not null)
         {
             NewProcessScans++;
@@ -177,16 +181,25 @@ public sealed class SocketOwnerIndex(
             }
 
             _knownPids = pids;
-            if (AllFound())
+            foreach (var inode in _missing)
             {
-                return;
+                if (!_owners.ContainsKey(inode) && !_unresolvedSince.ContainsKey(inode))
+                {
+                    _awaitingFullScan.Add(inode);
+                    waiting = true;
+                }
             }
         }
+        else if (fresh)
+        {
+            waiting = true;
+        }
 
-        if (_lastFullScan == long.MinValue || time.GetElapsedTime(_lastFullScan, now) >= _minFullScanInterval)
+        if (waiting && (_lastFullScan == long.MinValue || time.GetElapsedTime(_lastFullScan, now) >= _minFullScanInterval))
         {
             FullScan();
             _lastFullScan = now;
+            _awaitingFullScan.Clear();
             foreach (var inode in _missing)
             {
                 if (!_owners.ContainsKey(inode))
@@ -195,19 +208,6 @@ public sealed class SocketOwnerIndex(
                 }
             }
         }
-    }
-
-    private bool AllFound()
-    {
-        foreach (var inode in _missing)
-        {
-            if (!_owners.ContainsKey(inode))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private void FullScan()
