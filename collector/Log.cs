@@ -46,6 +46,9 @@ internal static partial class Log
     [LoggerMessage(400, LogLevel.Information, "Correlator restored {Incidents} active incidents and {Hosts} hosts")]
     public static partial void CorrelatorRestored(ILogger logger, int incidents, int hosts);
 
+    [LoggerMessage(410, LogLevel.Information, "Correlator rebuilt host state from {Count} stored events of the last {Lookback}")]
+    public static partial void CorrelatorReplayed(ILogger logger, int count, TimeSpan lookback);
+
     [LoggerMessage(401, LogLevel.Warning, "Incident {IncidentId} opened: {Summary}")]
     public static partial void IncidentOpened(ILogger logger, string incidentId, string summary);
 

@@ -36,11 +36,27 @@ public sealed record HostState(
     /// <summary>The newest nginx configuration read with <c>nginx -T</c>, when the host runs nginx.</summary>
     public Timed<ProxyConfig>? ProxyConfig { get; init; }
 
+    /// <summary>What the host is, from Hello: "load_balancer", "app", "cdn_probe", ...</summary>
+    public ImmutableArray<string> Roles { get; init; } = [];
+
+    /// <summary>
+    /// Listeners that were in an older snapshot and are gone from a newer one, each with the last
+    /// time it was seen, oldest first (bounded): who listened on a target before it went quiet.
+    /// </summary>
+    public ImmutableList<Timed<Listener>> PastListeners { get; init; } = [];
+
+    /// <summary>The newest access-log window per (server, upstream), keyed "server|upstream" (bounded).</summary>
+    public ImmutableDictionary<string, Timed<AccessWindow>> AccessWindows { get; init; } =
+        ImmutableDictionary<string, Timed<AccessWindow>>.Empty.WithComparers(StringComparer.Ordinal);
+
     /// <summary>When anything was last heard from the agent (an event or a heartbeat).</summary>
     public DateTimeOffset? LastHeard { get; init; }
 
     /// <summary>True while the agent's stream to the collector is open (always true for doctor).</summary>
     public bool Connected { get; init; } = true;
+
+    /// <summary>The key of an access window in <see cref="AccessWindows"/>.</summary>
+    public static string WindowKey(AccessWindow window) => $"{window.Server}|{window.Upstream}";
 
     public bool Owns(IPAddress address) => IPAddress.IsLoopback(address) || Addresses.Contains(address);
 

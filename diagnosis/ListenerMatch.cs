@@ -11,7 +11,19 @@ public static class ListenerMatch
     /// (0.0.0.0 for IPv4 targets, :: for any), or any loopback address when the target is "localhost".
     /// </summary>
     public static bool AcceptsTcp(ListenerSnapshot snapshot, TargetAddress target) =>
-        snapshot.Listeners.Any(l => IsTcp(l) && l.Port == target.Port && AddressMatches(l.Address, target));
+        snapshot.Listeners.Any(l => Accepts(l, target));
+
+    /// <summary>One listener accepts the target (TCP: port and address; unix: the same path).</summary>
+    public static bool Accepts(Listener listener, TargetAddress target) => target.Kind switch
+    {
+        TargetKind.Tcp => IsTcp(listener) && listener.Port == target.Port && AddressMatches(listener.Address, target),
+        TargetKind.Unix => listener.Transport == Transport.Unix && string.Equals(listener.UnixPath, target.UnixPath, StringComparison.Ordinal),
+        _ => false,
+    };
+
+    /// <summary>The listener that accepts the target in the snapshot, if any.</summary>
+    public static Listener? Find(ListenerSnapshot snapshot, TargetAddress target) =>
+        snapshot.Listeners.FirstOrDefault(l => Accepts(l, target));
 
     /// <summary>A unix listener bound to exactly the target's path (or the path's state says one listens).</summary>
     public static bool AcceptsUnix(ListenerSnapshot snapshot, TargetAddress target) =>

@@ -15,13 +15,33 @@ public sealed class RuleSet
         _rules = [.. rules.Where(r => r is not ReportedCauseRule), new ReportedCauseRule()];
 
     /// <summary>Every built-in rule, in order.</summary>
+    /// <remarks>
+    /// Specific causes first; rules that only restate nginx's classification last. PortMismatchRule
+    /// and CdnOriginRule (the doctor's branch) go before BackendDownRule: a refused port with the
+    /// same service listening on another port is a port mismatch, not a backend down.
+    /// </remarks>
     public static RuleSet Default { get; } = new(
     [
         new BackendDownRule(),
         new SocketMissingRule(),
+        new SocketPermissionRule(),
+        new FpmPoolExhaustedRule(),
+        new UpstreamCrashRule(),
+        new InvalidHeaderRule(),
+        new HeaderTooBigRule(),
+        new UpstreamTimeoutRule(),
+        new NoLiveUpstreamsRule(),
+        new HostDownRule(),
+        new UnknownCauseRule(),
     ]);
 
     public IReadOnlyList<IDiagnosisRule> Rules => _rules;
+
+    /// <summary>The same rules with <paramref name="rule"/> in place of the one of the same name (or added before the fallback).</summary>
+    public RuleSet With(IDiagnosisRule rule) =>
+        _rules.Any(r => r.Name == rule.Name)
+            ? new RuleSet(_rules.Select(r => r.Name == rule.Name ? rule : r))
+            : new RuleSet(_rules.Append(rule));
 
     /// <summary>The first rule that applies to the symptom (the fallback when no other does).</summary>
     public IDiagnosisRule For(Symptom symptom) => _rules.First(r => r.AppliesTo(symptom));

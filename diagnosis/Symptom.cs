@@ -12,6 +12,12 @@ public sealed record Symptom(HostState Reporter, DateTimeOffset Time, TargetAddr
 {
     public Cause Cause => Error.Cause;
 
+    /// <summary>
+    /// Every other known host, for rules that look past the target's owner (the servers of an
+    /// upstream group live on several hosts). Empty for the doctor, which sees one host.
+    /// </summary>
+    public IReadOnlyCollection<HostState> Fleet { get; init; } = [];
+
     /// <summary>How many requests failed; a window always holds at least one.</summary>
     public long Count => Math.Max(1, Error.Count);
 

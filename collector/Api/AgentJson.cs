@@ -1,3 +1,4 @@
+using Fleet502.Collector.Correlation;
 using Fleet502.Collector.Storage;
 
 namespace Fleet502.Collector.Api;
@@ -10,10 +11,12 @@ internal sealed record AgentJson(
     string Version,
     ulong LastSeq,
     DateTime LastSeen,
+    bool Online,
+    DateTime? LastHeard,
     DateTime? ListenersAt,
     int? ListenerCount)
 {
-    public static AgentJson From(AgentRecord agent) => new(
+    public static AgentJson From(AgentRecord agent, AgentLiveness liveness, DateTimeOffset now, TimeSpan offlineAfter) => new(
         agent.Id,
         agent.Hostname,
         agent.Addresses,
@@ -21,6 +24,8 @@ internal sealed record AgentJson(
         agent.Version,
         agent.LastSeq,
         agent.LastSeen.UtcDateTime,
+        liveness.IsOnline(now, offlineAfter),
+        (liveness.LastHeard ?? agent.LastSeen).UtcDateTime,
         agent.ListenersAt?.UtcDateTime,
         agent.Listeners?.Listeners.Count);
 }

@@ -1,4 +1,5 @@
 using Fleet502.Collector.Incidents;
+using Fleet502.Diagnosis.Rules;
 using Fleet502.Collector.Notifiers;
 using Fleet502.Collector.Storage;
 using Fleet502.Protos.V1;
@@ -17,11 +18,13 @@ internal sealed class Correlator
 {
     private readonly CollectorDatabase _database;
     private readonly Topology _topology = new();
-    private readonly Dictionary<IncidentKey, Incident> _active = []; // open, or resolved recently enough to re-open
+    private readonly Dictionary<IncidentKey, Incident> _active = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AgentLiveness> _liveness = new(StringComparer.Ordinal); // open, or resolved recently enough to re-open
     private readonly RuleSet _rules;
     private readonly IncidentStore _incidents;
     private readonly AgentStore _agents;
     private readonly NotificationOutbox _outbox;
+    private readonly EventStore _events;
     private readonly CorrelationOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<Correlator> _logger;
@@ -32,16 +35,19 @@ internal sealed class Correlator
         IncidentStore incidents,
         AgentStore agents,
         NotificationOutbox outbox,
+        EventStore events,
         IOptions<CorrelationOptions> options,
         TimeProvider time,
         ILogger<Correlator> logger)
     {
         _database = database;
-        _rules = rules;
+        _options = options.Value;
+        // The offline threshold is the collector's setting; the rule itself is shared with the doctor.
+        _rules = rules.With(new HostDownRule(_options.AgentOfflineAfter));
         _incidents = incidents;
         _agents = agents;
         _outbox = outbox;
-        _options = options.Value;
+        _events = events;
         _time = time;
         _logger = logger;
         Restore();
@@ -49,11 +55,20 @@ internal sealed class Correlator
 
     /// <summary>Records who an agent is (from Hello), so targets resolve to it.</summary>
     public void UpdateAgent(AgentRecord agent) =>
-        _database.Write(_ => _topology.Upsert(agent.Id, agent.Hostname, agent.Addresses));
+        _database.Write(_ => _topology.Upsert(agent.Id, agent.Hostname, agent.Addresses, agent.Roles));
 
     /// <summary>Records that an agent's stream opened or closed: a closed agent can go offline.</summary>
-    public void SetConnected(string agentId, bool connected) =>
-        _database.Write(_ => _topology.SetConnected(agentId, connected, _time.GetUtcNow()));
+    public void SetConnected(string agentId, bool connected) => _database.Write(_ =>
+    {
+        _topology.SetConnected(agentId, connected, _time.GetUtcNow());
+        PublishLiveness(agentId);
+    });
+
+    /// <summary>Liveness of an agent for the API; readable without the write lock.</summary>
+    public AgentLiveness Liveness(string agentId) => _liveness.GetValueOrDefault(agentId);
+
+    /// <summary>The offline threshold (Correlation:AgentOfflineAfter).</summary>
+    public TimeSpan OfflineAfter => _options.AgentOfflineAfter;
 
     /// <summary>
     /// Takes newly stored events of one agent. Its listener snapshots are applied first, so an error
@@ -70,14 +85,21 @@ internal sealed class Correlator
         foreach (var e in events)
         {
             _topology.Apply(agentId, e);
+            if (e.ProxyConfig is not null && _topology.Get(agentId)?.ProxyConfig?.Value == e.ProxyConfig)
+            {
+                _agents.SaveProxyConfig(agentId, e.ProxyConfig, e.Time.ToDateTimeOffset());
+            }
         }
 
+        _topology.Heard(agentId, _time.GetUtcNow());
+        PublishLiveness(agentId);
         var reporter = _topology.Get(agentId) ?? _topology.Upsert(agentId, agentId, []);
         var changed = new Dictionary<string, Change>(StringComparer.Ordinal);
         foreach (var e in events)
         {
             // Unspecified: the line blames nothing; it is stored, not an incident.
-            if (Symptom.From(reporter, e) is { } symptom && symptom.Cause != Cause.Unspecified && Explain(symptom) is { } change)
+            if (Symptom.From(reporter, e) is { } symptom && symptom.Cause != Cause.Unspecified
+                && Explain(symptom with { Fleet = _topology.Hosts }) is { } change)
             {
                 changed[change.Incident.Id] = changed.TryGetValue(change.Incident.Id, out var earlier) && earlier.Kind != ChangeKind.Updated
                     ? earlier
@@ -178,13 +200,14 @@ internal sealed class Correlator
         }
     }
 
-    private static void Record(Incident incident, Symptom symptom, IDiagnosisRule rule, Verdict verdict, HostState? owner, DateTimeOffset now)
+    private void Record(Incident incident, Symptom symptom, IDiagnosisRule rule, Verdict verdict, HostState? owner, DateTimeOffset now)
     {
         incident.Rule = rule.Name;
         incident.OwnerAgentId = owner?.AgentId;
         incident.OwnerHost = owner?.Hostname;
         incident.Tier = verdict.Tier;
         incident.Hosts.Add(symptom.Reporter.Hostname);
+        UpdateTierChain(incident, Tiers.OfReporter(symptom.Reporter.Roles), verdict.Tier);
         if (!string.IsNullOrWhiteSpace(symptom.Error.Server))
         {
             incident.Servers.Add(symptom.Error.Server);
@@ -195,6 +218,7 @@ internal sealed class Correlator
         incident.LastSymptomAt = now;
         incident.ErrorCount += symptom.Count;
         incident.LastStatus = symptom.Error.Status > 0 ? symptom.Error.Status : incident.LastStatus;
+        UpdateImpact(incident, symptom);
         incident.Confidence = verdict.Confidence;
         incident.Headline = verdict.Headline;
         incident.Fix = verdict.Fix;
@@ -206,16 +230,110 @@ internal sealed class Correlator
         }
     }
 
+    /// <summary>
+    /// The chain of tiers that saw the failure, in request order: the reporters' tiers (a CDN probe,
+    /// the load balancers) and the tier at fault. A load-balancer cause keeps the app out of it.
+    /// </summary>
+    private static void UpdateTierChain(Incident incident, string reporterTier, string faultTier)
+    {
+        var tiers = incident.TierChain.Append(reporterTier);
+        if (faultTier != Tiers.Unknown)
+        {
+            tiers = tiers.Append(faultTier);
+        }
+
+        var ordered = tiers.Distinct().OrderBy(t => Order(t)).ToList();
+        incident.TierChain.Clear();
+        incident.TierChain.AddRange(ordered);
+    }
+
+    private static int Order(string tier)
+    {
+        for (var i = 0; i < Tiers.RequestOrder.Count; i++)
+        {
+            if (Tiers.RequestOrder[i] == tier)
+            {
+                return i;
+            }
+        }
+
+        return int.MaxValue;
+    }
+
+    private void UpdateImpact(Incident incident, Symptom symptom)
+    {
+        var reporters = _topology.Hosts.Where(h => incident.Hosts.Contains(h.Hostname));
+        if (IncidentImpact.FromWindows(reporters, symptom.Target, symptom.Time) is { } impact)
+        {
+            incident.FailedPerSecond = impact.PerSecond;
+            incident.FailureShare = impact.Share;
+        }
+        else
+        {
+            // No access log followed: the error log's own counts over the incident's span.
+            var seconds = Math.Max(1, (incident.LastSeen - incident.FirstSeen).TotalSeconds);
+            incident.FailedPerSecond = incident.ErrorCount / seconds;
+        }
+
+        incident.Severity = IncidentImpact.Severity(incident.FailedPerSecond, incident.FailureShare);
+    }
+
+    private void PublishLiveness(string agentId)
+    {
+        if (_topology.Get(agentId) is { } host)
+        {
+            _liveness[agentId] = new AgentLiveness(host.Connected, host.LastHeard);
+        }
+    }
+
     private void Restore()
     {
-        foreach (var agent in _agents.All())
+        var now = _time.GetUtcNow();
+        var agents = _agents.All();
+        foreach (var agent in agents)
         {
-            _topology.Upsert(agent.Id, agent.Hostname, agent.Addresses);
+            _topology.Upsert(agent.Id, agent.Hostname, agent.Addresses, agent.Roles);
+            _topology.SetConnected(agent.Id, false, agent.LastSeen);
+        }
+
+        // Host state from the recent stored events, oldest first, as it was folded when they arrived.
+        var replayed = 0;
+        foreach (var (agentId, e) in _events.StateSince(now - _options.RestoreLookback))
+        {
+            if (e.ListenerSnapshot is { } snapshot)
+            {
+                _topology.SetListeners(agentId, snapshot, e.Time.ToDateTimeOffset());
+            }
+            else
+            {
+                _topology.Apply(agentId, e);
+            }
+
+            replayed++;
+        }
+
+        foreach (var agent in agents)
+        {
             if (agent.Listeners is { } listeners && agent.ListenersAt is { } at)
             {
                 _topology.SetListeners(agent.Id, listeners, at);
             }
+
+            if (agent.ProxyConfig is { } config && agent.ProxyConfigAt is { } configAt && _topology.Get(agent.Id)?.ProxyConfig is null)
+            {
+                _topology.Apply(agent.Id, new Event { Time = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(configAt), ProxyConfig = config });
+            }
+
+            // Replayed events carry the agent's clocks; liveness is what the collector last heard.
+            _topology.SetConnected(agent.Id, false, agent.LastSeen);
         }
+
+        foreach (var agent in agents)
+        {
+            PublishLiveness(agent.Id);
+        }
+
+        Log.CorrelatorReplayed(_logger, replayed, _options.RestoreLookback);
 
         // Oldest first, so for one key the newest incident wins.
         var active = _incidents.LoadActive(_time.GetUtcNow() - _options.ReopenWindow);

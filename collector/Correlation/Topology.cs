@@ -11,6 +11,12 @@ internal sealed class Topology
     // Enough to tell a crash loop from a one-off; older kills stay in the event store.
     private const int MaxOomKills = 32;
 
+    // Who listened where before: enough for every port of a busy host to be remembered once.
+    private const int MaxPastListeners = 256;
+
+    // Newest window per (server, upstream); a proxy with more pairs keeps the most recent ones.
+    private const int MaxAccessWindows = 512;
+
     private readonly Dictionary<string, HostState> _hosts = new(StringComparer.Ordinal);
 
     public int Count => _hosts.Count;
@@ -19,7 +25,7 @@ internal sealed class Topology
         agentId is not null && _hosts.TryGetValue(agentId, out var host) ? host : null;
 
     /// <summary>Adds or renames a host; a known listener snapshot is kept.</summary>
-    public HostState Upsert(string agentId, string hostname, IEnumerable<string> addresses)
+    public HostState Upsert(string agentId, string hostname, IEnumerable<string> addresses, IEnumerable<string>? roles = null)
     {
         var parsed = addresses
             .Select(a => IPAddress.TryParse(a, out var ip) ? Normalize(ip) : null)
@@ -28,6 +34,11 @@ internal sealed class Topology
         var previous = Get(agentId);
         // A rename keeps everything else known about the host.
         var host = previous is null ? new HostState(agentId, hostname, parsed, null, null) : previous with { Hostname = hostname, Addresses = parsed };
+        if (roles is not null)
+        {
+            host = host with { Roles = [.. roles] };
+        }
+
         _hosts[agentId] = host;
         return host;
     }
@@ -41,22 +52,34 @@ internal sealed class Topology
             return false;
         }
 
-        _hosts[agentId] = host with { Listeners = snapshot, ListenersAt = sampledAt };
+        var past = host.PastListeners;
+        if (host.Listeners is { } previous && host.ListenersAt is { } previousAt)
+        {
+            // Gone since the previous snapshot: remember who listened there, and until when.
+            foreach (var gone in previous.Listeners.Where(l => !snapshot.Listeners.Any(n => SameSocket(n, l))))
+            {
+                past = past.Add(new(previousAt, gone));
+            }
+
+            if (past.Count > MaxPastListeners)
+            {
+                past = past.RemoveRange(0, past.Count - MaxPastListeners);
+            }
+        }
+
+        _hosts[agentId] = host with { Listeners = snapshot, ListenersAt = sampledAt, PastListeners = past };
         return true;
     }
 
     /// <summary>
     /// Folds one state event (service, pool, OOM kill, nginx config) into its host, newest wins per
-    /// service or pool; every event also counts as a sign of life.
+    /// service or pool.
     /// </summary>
     public void Apply(string agentId, Event e)
     {
         var host = Get(agentId) ?? Upsert(agentId, agentId, []);
+        // Liveness is kept on the collector's clock (Heard, SetConnected), not the agent's.
         var at = e.Time?.ToDateTimeOffset() ?? DateTimeOffset.MinValue;
-        if (host.LastHeard is null || at > host.LastHeard)
-        {
-            host = host with { LastHeard = at };
-        }
 
         switch (e.BodyCase)
         {
@@ -80,6 +103,20 @@ internal sealed class Topology
                 var kills = host.OomKills.Add(new(at, e.OomKill));
                 host = host with { OomKills = kills.Count > MaxOomKills ? kills.RemoveRange(0, kills.Count - MaxOomKills) : kills };
                 break;
+            case Event.BodyOneofCase.AccessWindow:
+                var windowKey = HostState.WindowKey(e.AccessWindow);
+                if (!host.AccessWindows.TryGetValue(windowKey, out var window) || window.At <= at)
+                {
+                    var windows = host.AccessWindows.SetItem(windowKey, new(at, e.AccessWindow));
+                    if (windows.Count > MaxAccessWindows)
+                    {
+                        windows = windows.Remove(windows.MinBy(w => w.Value.At).Key);
+                    }
+
+                    host = host with { AccessWindows = windows };
+                }
+
+                break;
             case Event.BodyOneofCase.ProxyConfig:
                 if (host.ProxyConfig is null || host.ProxyConfig.At <= at)
                 {
@@ -99,28 +136,24 @@ internal sealed class Topology
         _hosts[agentId] = host with { Connected = connected, LastHeard = host.LastHeard is { } heard && heard > at ? heard : at };
     }
 
-    /// <summary>
-    /// The host that owns <paramref name="target"/> as seen from <paramref name="reporter"/>:
-    /// unix sockets, loopback and the reporter's own addresses are the reporter itself; any other
-    /// IP belongs to the agent whose Hello listed it. Null when no agent owns it (or it is a group).
-    /// </summary>
-    public HostState? ResolveOwner(TargetAddress target, HostState? reporter)
+    /// <summary>The host that owns <paramref name="target"/> as seen from <paramref name="reporter"/> (see <see cref="FleetLookup.OwnerOf"/>).</summary>
+    public HostState? ResolveOwner(TargetAddress target, HostState? reporter) => FleetLookup.OwnerOf(target, reporter, _hosts.Values);
+
+    /// <summary>Every known host.</summary>
+    public IReadOnlyCollection<HostState> Hosts => _hosts.Values;
+
+    /// <summary>Records that the collector heard from the agent at <paramref name="at"/> (its own clock).</summary>
+    public void Heard(string agentId, DateTimeOffset at)
     {
-        if (target.IsHostLocal)
+        var host = Get(agentId) ?? Upsert(agentId, agentId, []);
+        if (host.LastHeard is null || at > host.LastHeard)
         {
-            return reporter;
+            _hosts[agentId] = host with { LastHeard = at };
         }
-
-        if (target.Ip is not { } ip)
-        {
-            return null;
-        }
-
-        ip = Normalize(ip);
-        return reporter is not null && reporter.Owns(ip)
-            ? reporter
-            : _hosts.Values.FirstOrDefault(h => h.Addresses.Contains(ip));
     }
+
+    private static bool SameSocket(Listener a, Listener b) =>
+        a.Transport == b.Transport && a.Port == b.Port && a.Address == b.Address && a.UnixPath == b.UnixPath && a.Pid == b.Pid;
 
     private static IPAddress Normalize(IPAddress ip) => ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip;
 }

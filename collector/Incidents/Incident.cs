@@ -34,6 +34,18 @@ internal sealed class Incident
     /// <summary>Which tier failed: <c>app</c>, <c>load_balancer</c>, <c>cdn</c> or <c>unknown</c>.</summary>
     public string Tier { get; set; } = "unknown";
 
+    /// <summary>Every tier that saw the failure, in request order (cdn, load_balancer, app, host), ending with the one at fault.</summary>
+    public List<string> TierChain { get; init; } = [];
+
+    /// <summary><c>critical</c>, <c>major</c> or <c>minor</c>, from <see cref="FailedPerSecond"/> and <see cref="FailureShare"/>.</summary>
+    public string Severity { get; set; } = IncidentImpact.Minor;
+
+    /// <summary>Failed requests per second at the newest symptom, summed over the reporters.</summary>
+    public double FailedPerSecond { get; set; }
+
+    /// <summary>Failed requests as a share (0..1) of all the reporters' traffic; null without access-log windows.</summary>
+    public double? FailureShare { get; set; }
+
     /// <summary>Hostnames of the agents that reported the symptom.</summary>
     public SortedSet<string> Hosts { get; init; } = new(StringComparer.Ordinal);
 

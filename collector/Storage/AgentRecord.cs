@@ -12,4 +12,10 @@ internal sealed record AgentRecord(
     ulong LastSeq,
     DateTimeOffset LastSeen,
     ListenerSnapshot? Listeners,
-    DateTimeOffset? ListenersAt);
+    DateTimeOffset? ListenersAt)
+{
+    /// <summary>The newest nginx config the agent sent (nginx -T is read at start and on change, so it can be old).</summary>
+    public ProxyConfig? ProxyConfig { get; init; }
+
+    public DateTimeOffset? ProxyConfigAt { get; init; }
+}

@@ -51,6 +51,16 @@ internal sealed class AgentStore(CollectorDatabase database)
         }
     });
 
+    public void SaveProxyConfig(string agentId, ProxyConfig config, DateTimeOffset at) => database.Write(_ =>
+    {
+        if (Agents.FindById(agentId) is { } doc)
+        {
+            doc["proxy_config"] = config.ToByteArray();
+            doc["proxy_config_at"] = BsonTime.From(at);
+            Agents.Update(doc);
+        }
+    });
+
     public AgentRecord? Get(string agentId) => Agents.FindById(agentId) is { } doc ? ToRecord(doc) : null;
 
     public IReadOnlyList<AgentRecord> All() => Agents.FindAll().Select(ToRecord).OrderBy(a => a.Id, StringComparer.Ordinal).ToList();
@@ -64,7 +74,11 @@ internal sealed class AgentStore(CollectorDatabase database)
         doc["last_seq"].IsNumber ? (ulong)doc["last_seq"].AsInt64 : 0,
         doc["last_seen"].IsDateTime ? BsonTime.To(doc["last_seen"]) : default,
         doc["listeners"].IsBinary ? ListenerSnapshot.Parser.ParseFrom(doc["listeners"].AsBinary) : null,
-        doc["listeners_at"].IsDateTime ? BsonTime.To(doc["listeners_at"]) : null);
+        doc["listeners_at"].IsDateTime ? BsonTime.To(doc["listeners_at"]) : null)
+    {
+        ProxyConfig = doc["proxy_config"].IsBinary ? ProxyConfig.Parser.ParseFrom(doc["proxy_config"].AsBinary) : null,
+        ProxyConfigAt = doc["proxy_config_at"].IsDateTime ? BsonTime.To(doc["proxy_config_at"]) : null,
+    };
 
     private static string[] Strings(BsonValue value) =>
         value.IsArray ? value.AsArray.Where(v => v.IsString).Select(v => v.AsString).ToArray() : [];

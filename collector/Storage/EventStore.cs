@@ -73,6 +73,20 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents)
         .OrderBy(e => e.Seq)
         .ToList();
 
+    /// <summary>
+    /// Stored host-state events (listeners, services, pools, OOM kills, nginx config, access windows)
+    /// logged since <paramref name="since"/>, oldest first: what the correlator replays after a restart.
+    /// </summary>
+    public IEnumerable<(string AgentId, Event Event)> StateSince(DateTimeOffset since) => _events
+        .Find(Query.GTE("time", BsonTime.From(since)))
+        .Where(d => d["kind"].IsString && StateKinds.Contains(d["kind"].AsString))
+        .Select(d => (d["agent"].AsString, Event.Parser.ParseFrom(d["data"].AsBinary)))
+        .OrderBy(p => p.Item2.Time.ToDateTimeOffset())
+        .ToList();
+
+    private static readonly HashSet<string> StateKinds =
+        ["listener_snapshot", "service_state", "fpm_pool", "oom_kill", "proxy_config", "access_window"];
+
     public int DeleteOlderThan(DateTimeOffset cutoff) =>
         database.Write(_ => _events.DeleteMany(Query.LT("time", BsonTime.From(cutoff))));
 

@@ -18,6 +18,10 @@ internal static class IncidentDocument
         ["owner_agent"] = incident.OwnerAgentId is { } owner ? owner : BsonValue.Null,
         ["owner_host"] = incident.OwnerHost is { } host ? host : BsonValue.Null,
         ["tier"] = incident.Tier,
+        ["tier_chain"] = Strings(incident.TierChain),
+        ["severity"] = incident.Severity,
+        ["failed_per_second"] = incident.FailedPerSecond,
+        ["failure_share"] = incident.FailureShare is { } share ? share : BsonValue.Null,
         ["hosts"] = Strings(incident.Hosts),
         ["servers"] = Strings(incident.Servers),
         ["first_seen"] = BsonTime.From(incident.FirstSeen),
@@ -54,8 +58,17 @@ internal static class IncidentDocument
             Confidence = doc["confidence"].AsDouble,
             FlapCount = doc["flap_count"].AsInt32,
             Headline = doc["headline"].AsString,
+            // Incidents stored before these fields existed read as minor, with no chain.
+            Severity = doc["severity"].IsString ? doc["severity"].AsString : IncidentImpact.Minor,
+            FailedPerSecond = doc["failed_per_second"].IsNumber ? doc["failed_per_second"].AsDouble : 0,
+            FailureShare = doc["failure_share"].IsNumber ? doc["failure_share"].AsDouble : null,
             Fix = doc["fix"].AsString,
         };
+        if (doc["tier_chain"].IsArray)
+        {
+            incident.TierChain.AddRange(doc["tier_chain"].AsArray.Select(v => v.AsString));
+        }
+
         incident.Hosts.UnionWith(doc["hosts"].AsArray.Select(v => v.AsString));
         incident.Servers.UnionWith(doc["servers"].AsArray.Select(v => v.AsString));
         incident.StateEvidence.AddRange(doc["state_evidence"].AsArray.Select(v => ToEvidence(v.AsDocument)));

@@ -59,10 +59,72 @@ public sealed class BackendDownRule : IDiagnosisRule
         if (elsewhere.Count > 0)
         {
             fix = $"make the service on port {target.Port} of {owner.Hostname} listen on {target.Host} (or 0.0.0.0), or point proxy_pass at {elsewhere[0].Address}:{target.Port}";
+            return new Verdict(Cause.BackendDown, 0.95, $"backend down: nothing listens on {target} on {owner.Hostname}", fix, Tiers.App, evidence);
         }
 
-        return new Verdict(Cause.BackendDown, 0.95, $"backend down: nothing listens on {target} on {owner.Hostname}", fix, Tiers.App, evidence);
+        var headline = $"backend down: nothing listens on {target} on {owner.Hostname}";
+        if (Why(owner, target, symptom.Time, evidence) is { } why)
+        {
+            headline = why.Headline;
+            fix = why.Fix;
+        }
+
+        return new Verdict(Cause.BackendDown, 0.95, headline, fix, Tiers.App, evidence);
     }
+
+    /// <summary>
+    /// Why nothing listens: the service that owns (or owned) the target and its state, or the bare
+    /// process that listened there before and its OOM kill. Adds the evidence; null when unknown.
+    /// </summary>
+    internal static (string Headline, string Fix)? Why(HostState owner, TargetAddress target, DateTimeOffset around, List<EvidenceItem> evidence)
+    {
+        if (ServiceOwner.Find(owner, target) is { } service)
+        {
+            var why = ServiceWhy.Of(owner, service, around);
+            evidence.Add(new(service.ListenerSeenAt ?? service.Service.At, owner.Hostname, "listeners", $"{owner.Hostname}: {service.How}"));
+            evidence.Add(new(why.At ?? service.Service.At, owner.Hostname, Supervisor(service.Service.Value),
+                $"{owner.Hostname}: {service.Name} {why.Phrase}"));
+            if (why.OomKill is { } kill)
+            {
+                evidence.Add(new(kill.At, owner.Hostname, "kernel", $"{owner.Hostname}: {Kernel(kill.Value)}"));
+            }
+
+            if (!why.Down)
+            {
+                return ($"backend down: {service.Name} on {owner.Hostname} is running but nothing listens on {target}",
+                    $"check the port {service.Name} listens on and its logs, or fix proxy_pass on the load balancer to the port it uses");
+            }
+
+            var guess = service.Certain ? "" : " (probably)";
+            return ($"backend down: {service.Name} on {owner.Hostname} {why.Phrase}{guess}; nothing listens on {target} since",
+                why.Fix);
+        }
+
+        var past = owner.PastListeners.LastOrDefault(p => ListenerMatch.Accepts(p.Value, target));
+        if (past is null)
+        {
+            return null;
+        }
+
+        evidence.Add(new(past.At, owner.Hostname, "listeners",
+            $"{owner.Hostname}: {ListenerMatch.Describe(past.Value)} listened on {target} until {TimeText.Of(past.At)}"));
+        if (ServiceWhy.FindOomKill(owner, past.Value, around) is { } oom)
+        {
+            evidence.Add(new(oom.At, owner.Hostname, "kernel", $"{owner.Hostname}: {Kernel(oom.Value)}"));
+            return ($"backend down: {ListenerMatch.Describe(past.Value)} on {owner.Hostname} was OOM-killed at {TimeText.Of(oom.At)}; nothing listens on {target} since",
+                $"find the leak in {past.Value.Process} or add memory, and run it under a supervisor that restarts it");
+        }
+
+        return ($"backend down: {ListenerMatch.Describe(past.Value)} on {owner.Hostname} stopped listening on {target} after {TimeText.Of(past.At)}",
+            $"start {past.Value.Process} again on {owner.Hostname} (and run it under a supervisor that restarts it)");
+    }
+
+    internal static string Supervisor(ServiceState service) => ProtoEnumName.ToSnakeCase(service.Supervisor);
+
+    internal static string Kernel(OomKill kill) =>
+        string.IsNullOrWhiteSpace(kill.Raw)
+            ? $"Out of memory: Killed process {kill.Pid} ({kill.Process})"
+            : kill.Raw.Trim();
 
     public EvidenceItem? ConfirmRecovery(TargetAddress target, HostState? owner, DateTimeOffset now)
     {

@@ -83,7 +83,7 @@ public sealed class IncidentApiTests(IncidentApiTests.Fixture fixture) : IClassF
 
         string[] fields =
         [
-            "id", "cause", "status", "target", "host", "hosts", "servers", "tier", "first_seen", "last_seen", "resolved_at",
+            "id", "cause", "status", "target", "host", "hosts", "servers", "tier", "tier_chain", "severity", "failed_per_second", "failure_share", "first_seen", "last_seen", "resolved_at",
             "error_count", "confidence", "flap_count", "summary", "fix", "evidence",
         ];
         Assert.Equal(fields.Order(), incident.EnumerateObject().Select(p => p.Name).Order());
@@ -92,6 +92,8 @@ public sealed class IncidentApiTests(IncidentApiTests.Fixture fixture) : IClassF
         Assert.Equal("127.0.0.1:3000", incident.GetProperty("target").GetString());
         Assert.Equal("web-1", incident.GetProperty("host").GetString());
         Assert.Equal("app", incident.GetProperty("tier").GetString());
+        Assert.Equal(["load_balancer", "app"], incident.GetProperty("tier_chain").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(JsonValueKind.Null, incident.GetProperty("failure_share").ValueKind); // no access log followed
         Assert.Equal(JsonValueKind.Null, incident.GetProperty("resolved_at").ValueKind);
         Assert.Equal("2026-03-01T12:03:02Z", incident.GetProperty("first_seen").GetString());
         Assert.Equal(3, incident.GetProperty("error_count").GetInt64());

@@ -113,14 +113,14 @@ public sealed class CorrelatorTests : IDisposable
     }
 
     [Fact]
-    public void OtherCause_IsKeptAsReportedAtLowerConfidence()
+    public void CauseWithoutHostState_IsKeptAtLowerConfidence()
     {
         _harness.Hello("lb-1");
         _harness.Observe("lb-1", Error(1, T0, Cause.UpstreamTimeout, Tcp("127.0.0.1:8080"), 2, 504, "shop", "upstream timed out (110: Connection timed out)"));
         _harness.Observe("lb-1", Error(2, T0, Cause.Unknown, Tcp("127.0.0.1:8081"), 1, 502, "shop", "something odd"));
 
         var timeout = Assert.Single(_harness.AllIncidents, i => i.Cause == Cause.UpstreamTimeout);
-        Assert.Equal(0.5, timeout.Confidence);
+        Assert.Equal(0.7, timeout.Confidence); // no access-log latency to confirm it
         Assert.Equal(2, timeout.ErrorCount);
         Assert.Contains("upstream timed out", Assert.Single(timeout.Samples).Text, StringComparison.Ordinal);
         Assert.Equal(0.3, Assert.Single(_harness.AllIncidents, i => i.Cause == Cause.Unknown).Confidence);
