@@ -79,7 +79,7 @@ public static class AgentHost
                 "Collector:Token or Collector:TokenFile is required: the collector only accepts agents with a token")
             .Validate(o => string.IsNullOrEmpty(o.Collector.TokenFile) || File.Exists(o.Collector.TokenFile),
                 "Collector:TokenFile does not exist")
-            .Validate(o => Positive(o.Nginx.PollInterval) && Positive(o.Listeners.SampleInterval) && Positive(o.Listeners.FullSnapshotInterval)
+            .Validate(o => Positive(o.Nginx.PollInterval) && Positive(o.Heartbeat.Interval) && Positive(o.Listeners.SampleInterval) && Positive(o.Listeners.FullSnapshotInterval)
                     && Positive(o.Collector.MaxReconnectDelay) && Positive(o.Nginx.ConfigRefreshInterval) && o.Nginx.CoalesceWindow >= TimeSpan.Zero && o.Nginx.CoalesceWindow <= TimeSpan.FromSeconds(10)
                     && o.PhpFpm.CoalesceWindow >= TimeSpan.Zero && o.PhpFpm.CoalesceWindow <= TimeSpan.FromSeconds(10),
                 "intervals must be positive durations (\"00:00:02\") and Nginx:CoalesceWindow and PhpFpm:CoalesceWindow at most 10 s")
@@ -97,6 +97,7 @@ public static class AgentHost
         builder.Services.AddHostedService<PhpFpmLogSource>();
         builder.Services.AddHostedService<KernelLogSource>();
         builder.Services.AddHostState();
+        builder.Services.AddHostedService<Sources.Heartbeat.HeartbeatSource>();
         return builder.Build();
     }
 

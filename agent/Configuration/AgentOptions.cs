@@ -41,4 +41,7 @@ public sealed class AgentOptions
 
     [Required]
     public KernelOptions Kernel { get; set; } = new();
+
+    [Required]
+    public Sources.Heartbeat.HeartbeatOptions Heartbeat { get; set; } = new();
 }
