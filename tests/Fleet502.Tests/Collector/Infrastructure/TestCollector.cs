@@ -45,7 +45,11 @@ internal sealed class TestCollector : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<TestCollector> StartAsync(string databasePath, params string[] extraArgs)
+    public static Task<TestCollector> StartAsync(string databasePath, params string[] extraArgs) =>
+        StartAsync(databasePath, null, extraArgs);
+
+    /// <summary>With <paramref name="time"/> as the collector's clock (quiet periods, liveness, sweeps).</summary>
+    public static async Task<TestCollector> StartAsync(string databasePath, TimeProvider? time, params string[] extraArgs)
     {
         var logs = new RecordingLoggerProvider();
         string[] args =
@@ -62,6 +66,10 @@ internal sealed class TestCollector : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(logs);
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
+            if (time is not null)
+            {
+                builder.Services.AddSingleton(time);
+            }
         });
         await app.StartAsync();
         return new TestCollector(app, logs, databasePath);
@@ -69,6 +77,8 @@ internal sealed class TestCollector : IAsyncDisposable
 
     public Task<TestAgent> ConnectAsync(string agentId, params string[] addresses) =>
         TestAgent.ConnectAsync(GrpcUri, TestEvents.Hello(agentId, addresses), AgentToken);
+
+    public Task<TestAgent> ConnectAsync(Fleet502.Protos.V1.Hello hello) => TestAgent.ConnectAsync(GrpcUri, hello, AgentToken);
 
     public async Task<JsonElement> GetJsonAsync(string path)
     {
