@@ -1,0 +1,172 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Fleet502.Protos.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Fleet502.CollectorBench;
+
+/// <summary>
+/// N agents, each on its own ingest stream (streams share a few HTTP/2 connections, as many agents
+/// behind one NAT would not, but the collector sees one stream per agent either way). Every agent
+/// sends one batch a second: a heartbeat, access-log windows, a listener snapshot every 30 s, and
+/// upstream errors toward app targets that start failing ten a second across the fleet. A batch
+/// that carries the first symptom toward a target opens its incident in the same transaction that
+/// stores it, so its ack time is the symptom → incident latency.
+/// </summary>
+internal sealed class FleetReplay(int agents, int eventsPerSecond, TimeSpan duration, int connections)
+{
+    private const int NewTargetsPerSecond = 10;
+    private const int MaxTargets = 1000;
+
+    private readonly ConcurrentDictionary<int, bool> _claimed = new();
+    private readonly ConcurrentBag<double> _incidentLatencyMs = [];
+    private readonly ConcurrentBag<double> _ackLatencyMs = [];
+    private long _sent;
+    private long _acked;
+
+    public long Acked => Interlocked.Read(ref _acked);
+
+    public long Sent => Interlocked.Read(ref _sent);
+
+    public IReadOnlyCollection<double> IncidentLatencyMs => _incidentLatencyMs;
+
+    public IReadOnlyCollection<double> AckLatencyMs => _ackLatencyMs;
+
+    public int FirstSymptoms => _claimed.Count;
+
+    public async Task RunAsync(Uri grpc, CancellationToken cancellationToken)
+    {
+        var handlers = Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(grpc, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        })).ToArray();
+        try
+        {
+            var start = Stopwatch.GetTimestamp();
+            var perAgent = Math.Max(3, eventsPerSecond / agents);
+            var tasks = Enumerable.Range(0, agents).Select(i => RunAgentAsync(handlers[i % connections], i, perAgent, start, cancellationToken)).ToArray();
+            await Task.WhenAll(tasks);
+        }
+        finally
+        {
+            foreach (var channel in handlers)
+            {
+                channel.Dispose();
+            }
+        }
+    }
+
+    private async Task RunAgentAsync(GrpcChannel channel, int index, int perBatch, long start, CancellationToken cancellationToken)
+    {
+        var id = $"bench-{index:D4}";
+        var headers = new Metadata { { "authorization", $"Bearer {CollectorProcess.AgentToken}" } };
+        using var call = new Ingest.IngestClient(channel).Connect(headers, cancellationToken: cancellationToken);
+        var hello = new Hello { AgentId = id, Hostname = id, Version = "bench", Roles = { "load_balancer" }, Addresses = { $"10.1.{index / 250}.{index % 250 + 1}" } };
+        await call.RequestStream.WriteAsync(new AgentMessage { Hello = hello }, cancellationToken);
+        if (!await call.ResponseStream.MoveNext(cancellationToken) || call.ResponseStream.Current.Welcome is not { } welcome)
+        {
+            throw new InvalidOperationException($"{id}: no Welcome");
+        }
+
+        var seq = welcome.LastSeq;
+        var random = new Random(index);
+        var seconds = (int)duration.TotalSeconds;
+        // Spread the agents over the second so batches do not all arrive at once.
+        var offset = TimeSpan.FromSeconds((double)index / agents);
+        for (var s = 0; s < seconds; s++)
+        {
+            var due = offset + TimeSpan.FromSeconds(s) - Stopwatch.GetElapsedTime(start);
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due, cancellationToken);
+            }
+
+            var batch = new EventBatch();
+            var now = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
+            batch.Events.Add(new Event { Seq = ++seq, Time = now, Heartbeat = new Heartbeat() });
+            if ((s + index) % 30 == 0)
+            {
+                batch.Events.Add(new Event { Seq = ++seq, Time = now, ListenerSnapshot = Snapshot() });
+            }
+
+            var firstSymptom = false;
+            var failing = Math.Min(MaxTargets, NewTargetsPerSecond * (s + 1));
+            var windows = perBatch / 10;
+            for (var w = 0; w < windows && batch.Events.Count < perBatch; w++)
+            {
+                batch.Events.Add(new Event { Seq = ++seq, Time = now, AccessWindow = Window(w, now) });
+            }
+
+            while (batch.Events.Count < perBatch)
+            {
+                var target = random.Next(failing);
+                if (target >= failing - NewTargetsPerSecond && _claimed.TryAdd(target, true))
+                {
+                    firstSymptom = true;
+                }
+
+                batch.Events.Add(new Event { Seq = ++seq, Time = now, UpstreamError = Refused(target, now) });
+            }
+
+            var sentAt = Stopwatch.GetTimestamp();
+            await call.RequestStream.WriteAsync(new AgentMessage { Batch = batch }, cancellationToken);
+            Interlocked.Add(ref _sent, batch.Events.Count);
+            if (!await call.ResponseStream.MoveNext(cancellationToken) || call.ResponseStream.Current.Ack is not { } ack || ack.Seq != seq)
+            {
+                throw new InvalidOperationException($"{id}: batch not acked");
+            }
+
+            var latency = Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds;
+            Interlocked.Add(ref _acked, batch.Events.Count);
+            _ackLatencyMs.Add(latency);
+            if (firstSymptom)
+            {
+                _incidentLatencyMs.Add(latency);
+            }
+        }
+
+        await call.RequestStream.CompleteAsync();
+    }
+
+    private static UpstreamError Refused(int target, Timestamp now)
+    {
+        var host = $"10.2.{target / 250}.{target % 250 + 1}";
+        return new UpstreamError
+        {
+            Cause = Cause.BackendDown,
+            Phase = Phase.Connect,
+            Target = new UpstreamTarget { Scheme = "http", Address = $"{host}:3000", Host = host, Port = 3000 },
+            Server = "shop.example.com",
+            Status = 502,
+            Count = 1,
+            FirstTime = now,
+            LastTime = now,
+            Level = "error",
+            Raw = $"connect() failed (111: Connection refused) while connecting to upstream, client: 203.0.113.7, server: shop.example.com, request: \"GET / HTTP/1.1\", upstream: \"http://{host}:3000/\"",
+        };
+    }
+
+    private static AccessWindow Window(int w, Timestamp now) => new()
+    {
+        Server = "shop.example.com",
+        Upstream = $"10.3.0.{w + 1}:8080",
+        Start = now,
+        Seconds = 10,
+        Requests = 1000,
+        Attempts = 1000,
+        Statuses = { [200] = 990, [502] = 10 },
+        RequestTime = new LatencyQuantiles { Count = 1000, P50Ms = 12, P95Ms = 80, P99Ms = 200, MaxMs = 900 },
+    };
+
+    private static ListenerSnapshot Snapshot() => new()
+    {
+        Listeners =
+        {
+            new Listener { Transport = Transport.Tcp4, Address = "0.0.0.0", Port = 80, Pid = 100, Process = "nginx", Service = "nginx.service" },
+            new Listener { Transport = Transport.Tcp4, Address = "0.0.0.0", Port = 443, Pid = 100, Process = "nginx", Service = "nginx.service" },
+            new Listener { Transport = Transport.Tcp4, Address = "0.0.0.0", Port = 22, Pid = 50, Process = "sshd", Service = "ssh.service" },
+        },
+    };
+}

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Fleet502.CollectorBench;
+
+// fleet502-collector-bench --collector PATH [--agents 1000] [--rate 100000] [--seconds 60] [--connections 16] [-- collector args]
+var options = args.TakeWhile(a => a != "--").ToList();
+var collectorArgs = args.SkipWhile(a => a != "--").Skip(1).ToList();
+string Option(string name, string fallback)
+{
+    var i = options.IndexOf(name);
+    return i >= 0 && i + 1 < options.Count ? options[i + 1] : fallback;
+}
+
+var executable = Option("--collector", Path.Combine(AppContext.BaseDirectory, "fleet502-collector"));
+var agents = int.Parse(Option("--agents", "1000"), CultureInfo.InvariantCulture);
+var rate = int.Parse(Option("--rate", "100000"), CultureInfo.InvariantCulture);
+var seconds = int.Parse(Option("--seconds", "60"), CultureInfo.InvariantCulture);
+var connections = int.Parse(Option("--connections", "16"), CultureInfo.InvariantCulture);
+if (!File.Exists(executable))
+{
+    Console.Error.WriteLine($"no collector at {executable}: dotnet publish collector -c Release -o artifacts/collector, then --collector artifacts/collector/fleet502-collector");
+    return 2;
+}
+
+var data = Directory.CreateTempSubdirectory("fleet502-collector-bench-");
+try
+{
+    await using var collector = await CollectorProcess.StartAsync(executable, data.FullName, collectorArgs);
+    var replay = new FleetReplay(agents, rate, TimeSpan.FromSeconds(seconds), connections);
+    var cpuBefore = collector.CpuSeconds();
+    var clock = Stopwatch.StartNew();
+    var peakRss = 0L;
+    using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds * 20 + 120));
+    var run = replay.RunAsync(collector.Grpc, cts.Token);
+    var lastAcked = 0L;
+    while (!run.IsCompleted)
+    {
+        await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(5)));
+        var (rss, _) = collector.Memory();
+        peakRss = Math.Max(peakRss, rss);
+        var acked = replay.Acked;
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{clock.Elapsed.TotalSeconds,6:0.0}s  acked {acked,10:N0}  (+{(acked - lastAcked) / 5.0,9:N0}/s)  collector RSS {rss / 1048576.0:0} MiB"));
+        lastAcked = acked;
+    }
+
+    await run;
+    var elapsed = clock.Elapsed;
+    var cpu = collector.CpuSeconds() - cpuBefore;
+    var (finalRss, hwm) = collector.Memory();
+
+    using var http = new HttpClient { BaseAddress = collector.Http };
+    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", CollectorProcess.ApiToken);
+    var incidents = JsonDocument.Parse(await http.GetStringAsync("/api/v1/incidents?status=open&limit=1000")).RootElement.GetArrayLength();
+
+    static double Percentile(IReadOnlyCollection<double> values, double p)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
+        agents {agents}, offered {rate:N0} events/s for {seconds} s over {connections} HTTP/2 connections
+        sent {replay.Sent:N0}, acked {replay.Acked:N0} events in {elapsed.TotalSeconds:0.0} s
+        sustained                {replay.Acked / elapsed.TotalSeconds:N0} events/s
+        symptom -> incident      p50 {Percentile(replay.IncidentLatencyMs, 0.5):0} ms, p99 {Percentile(replay.IncidentLatencyMs, 0.99):0} ms ({replay.IncidentLatencyMs.Count} first symptoms; open incidents on REST: {incidents})
+        batch ack                p50 {Percentile(replay.AckLatencyMs, 0.5):0} ms, p99 {Percentile(replay.AckLatencyMs, 0.99):0} ms
+        collector CPU            {cpu:0.0} s ({cpu / elapsed.TotalSeconds * 100:0} % of one core)
+        collector RSS            {finalRss / 1048576.0:0} MiB at the end, peak sampled {peakRss / 1048576.0:0} MiB, VmHWM {hwm / 1048576.0:0} MiB
+        """));
+    return 0;
+}
+finally
+{
+    data.Delete(recursive: true);
+}
