@@ -9,7 +9,11 @@ public static class FleetLookup
     /// Unix sockets, loopback and the reporter's own addresses are the reporter itself; any other IP
     /// belongs to the host whose Hello listed it. Null when no known host owns it (or it is a group).
     /// </summary>
-    public static HostState? OwnerOf(TargetAddress target, HostState? reporter, IEnumerable<HostState> fleet)
+    public static HostState? OwnerOf(TargetAddress target, HostState? reporter, IEnumerable<HostState> fleet) =>
+        OwnerOf(target, reporter, ip => fleet.FirstOrDefault(h => h.Addresses.Contains(ip)));
+
+    /// <summary>As above, with an index from address to host (the collector keeps one for a large fleet).</summary>
+    public static HostState? OwnerOf(TargetAddress target, HostState? reporter, Func<IPAddress, HostState?> byAddress)
     {
         if (target.IsHostLocal)
         {
@@ -24,7 +28,7 @@ public static class FleetLookup
         ip = ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip;
         return reporter is not null && reporter.Owns(ip)
             ? reporter
-            : fleet.FirstOrDefault(h => h.Addresses.Contains(ip));
+            : byAddress(ip);
     }
 
     /// <summary>Parses an upstream server as written in nginx ("10.0.0.1:8080", "unix:/run/a.sock", "app:80").</summary>

@@ -74,7 +74,29 @@ internal sealed class Correlator
     /// Takes newly stored events of one agent. Its listener snapshots are applied first, so an error
     /// followed in the same batch by a snapshot showing the backend back does not open an incident.
     /// </summary>
-    public void Observe(string agentId, IReadOnlyList<Event> events) => _database.Write(_ =>
+    public void Observe(string agentId, IReadOnlyList<Event> events) => ObserveAll([(agentId, events)]);
+
+    /// <summary>
+    /// Takes the stored batches of one group commit (many agents, one transaction): each is folded
+    /// as <see cref="Observe"/> does, and every incident they changed is saved once.
+    /// </summary>
+    public void ObserveAll(IReadOnlyList<(string AgentId, IReadOnlyList<Event> Events)> batches) => _database.Write(_ =>
+    {
+        var changed = new Dictionary<string, Change>(StringComparer.Ordinal);
+        foreach (var (agentId, events) in batches)
+        {
+            ObserveOne(agentId, events, changed);
+        }
+
+        // Saved once per commit (an agent sends thousands of errors a second in a storm), then told.
+        foreach (var change in changed.Values)
+        {
+            _incidents.Save(change.Incident);
+            Announce(change);
+        }
+    });
+
+    private void ObserveOne(string agentId, IReadOnlyList<Event> events, Dictionary<string, Change> changed)
     {
         var newest = events.Where(e => e.ListenerSnapshot is not null).MaxBy(e => e.Time.ToDateTimeOffset());
         if (newest is not null && _topology.SetListeners(agentId, newest.ListenerSnapshot, newest.Time.ToDateTimeOffset()))
@@ -85,7 +107,7 @@ internal sealed class Correlator
         foreach (var e in events)
         {
             _topology.Apply(agentId, e);
-            if (e.ProxyConfig is not null && _topology.Get(agentId)?.ProxyConfig?.Value == e.ProxyConfig)
+            if (e.ProxyConfig is not null && ReferenceEquals(_topology.Get(agentId)?.ProxyConfig?.Value, e.ProxyConfig))
             {
                 _agents.SaveProxyConfig(agentId, e.ProxyConfig, e.Time.ToDateTimeOffset());
             }
@@ -94,7 +116,6 @@ internal sealed class Correlator
         _topology.Heard(agentId, _time.GetUtcNow());
         PublishLiveness(agentId);
         var reporter = _topology.Get(agentId) ?? _topology.Upsert(agentId, agentId, []);
-        var changed = new Dictionary<string, Change>(StringComparer.Ordinal);
         foreach (var e in events)
         {
             // Unspecified: the line blames nothing; it is stored, not an incident.
@@ -106,14 +127,7 @@ internal sealed class Correlator
                     : change;
             }
         }
-
-        // Saved once per batch (an agent sends thousands of errors a second in a storm), then told.
-        foreach (var change in changed.Values)
-        {
-            _incidents.Save(change.Incident);
-            Announce(change);
-        }
-    });
+    }
 
     /// <summary>Resolves open incidents that were quiet for the quiet period and whose target is healthy.</summary>
     /// <returns>How many were resolved.</returns>
@@ -262,11 +276,16 @@ internal sealed class Correlator
 
     private void UpdateImpact(Incident incident, Symptom symptom)
     {
-        var reporters = _topology.Hosts.Where(h => incident.Hosts.Contains(h.Hostname));
-        if (IncidentImpact.FromWindows(reporters, symptom.Target, symptom.Time) is { } impact)
+        // Each reporter's newest access-log figures, summed: one reporter's windows per symptom, not the fleet's.
+        if (IncidentImpact.FromWindows([symptom.Reporter], symptom.Target, symptom.Time) is { } impact)
         {
-            incident.FailedPerSecond = impact.PerSecond;
-            incident.FailureShare = impact.Share;
+            incident.Impact[symptom.Reporter.AgentId] = impact;
+        }
+
+        if (incident.Impact.Count > 0)
+        {
+            incident.FailedPerSecond = incident.Impact.Values.Sum(i => i.PerSecond);
+            incident.FailureShare = incident.Impact.Values.Sum(i => i.Failed) / Math.Max(1, incident.Impact.Values.Sum(i => i.Total));
         }
         else
         {

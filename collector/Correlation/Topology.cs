@@ -18,6 +18,7 @@ internal sealed class Topology
     private const int MaxAccessWindows = 512;
 
     private readonly Dictionary<string, HostState> _hosts = new(StringComparer.Ordinal);
+    private readonly Dictionary<IPAddress, string> _byAddress = []; // every symptom asks; a fleet has thousands of hosts
 
     public int Count => _hosts.Count;
 
@@ -32,6 +33,19 @@ internal sealed class Topology
             .OfType<IPAddress>()
             .ToHashSet();
         var previous = Get(agentId);
+        foreach (var old in previous?.Addresses ?? new HashSet<IPAddress>())
+        {
+            if (_byAddress.TryGetValue(old, out var owner) && owner == agentId)
+            {
+                _byAddress.Remove(old);
+            }
+        }
+
+        foreach (var ip in parsed)
+        {
+            _byAddress[ip] = agentId;
+        }
+
         // A rename keeps everything else known about the host.
         var host = previous is null ? new HostState(agentId, hostname, parsed, null, null) : previous with { Hostname = hostname, Addresses = parsed };
         if (roles is not null)
@@ -137,7 +151,8 @@ internal sealed class Topology
     }
 
     /// <summary>The host that owns <paramref name="target"/> as seen from <paramref name="reporter"/> (see <see cref="FleetLookup.OwnerOf"/>).</summary>
-    public HostState? ResolveOwner(TargetAddress target, HostState? reporter) => FleetLookup.OwnerOf(target, reporter, _hosts.Values);
+    public HostState? ResolveOwner(TargetAddress target, HostState? reporter) =>
+        FleetLookup.OwnerOf(target, reporter, ip => _byAddress.TryGetValue(ip, out var id) ? Get(id) : null);
 
     /// <summary>Every known host.</summary>
     public IReadOnlyCollection<HostState> Hosts => _hosts.Values;

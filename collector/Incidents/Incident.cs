@@ -46,6 +46,9 @@ internal sealed class Incident
     /// <summary>Failed requests as a share (0..1) of all the reporters' traffic; null without access-log windows.</summary>
     public double? FailureShare { get; set; }
 
+    /// <summary>Each reporter's newest access-log impact (kept in memory; the sums are stored).</summary>
+    public Dictionary<string, IncidentImpact.ReporterImpact> Impact { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Hostnames of the agents that reported the symptom.</summary>
     public SortedSet<string> Hosts { get; init; } = new(StringComparer.Ordinal);
 

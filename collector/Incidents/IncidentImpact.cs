@@ -17,7 +17,7 @@ internal static class IncidentImpact
     private static readonly uint[] Failed = [500, 502, 503, 504];
 
     /// <summary>Rate and share over the reporters' newest windows toward the target (null when none).</summary>
-    public static (double PerSecond, double Share)? FromWindows(IEnumerable<HostState> reporters, TargetAddress target, DateTimeOffset around)
+    public static ReporterImpact? FromWindows(IEnumerable<HostState> reporters, TargetAddress target, DateTimeOffset around)
     {
         double perSecond = 0;
         ulong failed = 0;
@@ -43,8 +43,11 @@ internal static class IncidentImpact
             any = true;
         }
 
-        return any ? (perSecond, total == 0 ? 0 : (double)failed / total) : null;
+        return any ? new ReporterImpact(perSecond, failed, total) : null;
     }
+
+    /// <summary>One reporter's failed requests per second, failed and total requests of its newest period.</summary>
+    public sealed record ReporterImpact(double PerSecond, double Failed, double Total);
 
     public static string Severity(double perSecond, double? share) =>
         share >= 0.25 || perSecond >= 50 ? Critical

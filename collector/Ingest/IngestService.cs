@@ -4,7 +4,6 @@ using Fleet502.Collector.Correlation;
 using Fleet502.Collector.Storage;
 using Fleet502.Protos.V1;
 using Grpc.Core;
-using LiteDB;
 using Microsoft.Extensions.Options;
 
 namespace Fleet502.Collector.Ingest;
@@ -15,9 +14,8 @@ namespace Fleet502.Collector.Ingest;
 /// </summary>
 internal sealed class IngestService(
     IOptions<AuthOptions> auth,
-    CollectorDatabase database,
     AgentStore agents,
-    EventStore events,
+    IngestWriter writer,
     Correlator correlator,
     IngestMetrics metrics,
     TimeProvider time,
@@ -73,7 +71,7 @@ internal sealed class IngestService(
                     continue;
                 }
 
-                var ack = Ingest(agent.Id, batch);
+                var ack = await IngestAsync(agent.Id, batch);
                 await responseStream.WriteAsync(new CollectorMessage { Ack = new Ack { Seq = ack } }, cancellationToken);
             }
         }
@@ -85,7 +83,7 @@ internal sealed class IngestService(
     }
 
     /// <summary>Stores the batch, feeds what is new to the correlator, and returns the seq to ack.</summary>
-    private ulong Ingest(string agentId, EventBatch batch)
+    private async Task<ulong> IngestAsync(string agentId, EventBatch batch)
     {
         var checkedEvents = new List<CheckedEvent>(batch.Events.Count);
         foreach (var e in batch.Events)
@@ -107,22 +105,9 @@ internal sealed class IngestService(
             checkedEvents.Add(new CheckedEvent(e, reason));
         }
 
-        // One transaction (one fsync) for the batch's events and the incidents they change.
-        var result = database.Write(_ =>
-        {
-            var appended = events.Append(agentId, checkedEvents, time.GetUtcNow());
-            try
-            {
-                correlator.Observe(agentId, appended.Stored);
-            }
-            catch (Exception ex) when (ex is not LiteException)
-            {
-                // The events are stored either way; a correlation bug must not make the agent resend them.
-                Log.CorrelationFailed(logger, ex, agentId);
-            }
-
-            return appended;
-        });
+        // One transaction (one journal flush) for the batch's events and the incidents they change,
+        // shared with every other agent's batch waiting at the same moment (group commit).
+        var result = await writer.WriteAsync(agentId, checkedEvents);
         metrics.Stored(result.Stored.Count);
         metrics.Duplicates(result.Duplicates);
         Log.BatchStored(logger, agentId, batch.Events.Count, result.Stored.Count, result.Duplicates, result.Rejected, result.LastSeq);

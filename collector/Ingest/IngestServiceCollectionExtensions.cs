@@ -6,6 +6,8 @@ internal static class IngestServiceCollectionExtensions
     {
         services.AddGrpc();
         services.AddSingleton<IngestMetrics>();
+        services.AddSingleton<IngestWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
         return services;
     }
 }

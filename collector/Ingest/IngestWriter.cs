@@ -1,0 +1,111 @@
+using System.Threading.Channels;
+using Fleet502.Collector.Correlation;
+using Fleet502.Collector.Storage;
+using Fleet502.Protos.V1;
+using LiteDB;
+
+namespace Fleet502.Collector.Ingest;
+
+/// <summary>
+/// Group commit: the batches of every agent stream wait here, and one writer stores all that are
+/// waiting (and the incidents they change) in one transaction, so one journal flush serves many
+/// agents instead of one. A batch's ack still means its events are durable: it is answered only
+/// after the commit that holds it.
+/// </summary>
+internal sealed class IngestWriter(
+    CollectorDatabase database,
+    EventStore events,
+    Correlator correlator,
+    TimeProvider time,
+    ILogger<IngestWriter> logger) : BackgroundService
+{
+    /// <summary>Most batches in one transaction: bounds a commit's time (and so its batches' ack latency).</summary>
+    public const int MaxBatchesPerCommit = 512;
+
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Stores the batch with whatever else is waiting; completes after the commit.</summary>
+    public Task<AppendResult> WriteAsync(string agentId, IReadOnlyList<CheckedEvent> batch)
+    {
+        var pending = new Pending(agentId, batch, new TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            pending.Done.SetException(new InvalidOperationException("the collector is stopping"));
+        }
+
+        return pending.Done.Task;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var group = new List<Pending>(MaxBatchesPerCommit);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                while (group.Count < MaxBatchesPerCommit && _queue.Reader.TryRead(out var next))
+                {
+                    group.Add(next);
+                }
+
+                Commit(group);
+                group.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _queue.Writer.TryComplete();
+            while (_queue.Reader.TryRead(out var left))
+            {
+                left.Done.TrySetCanceled(CancellationToken.None); // never acked: the agent resends
+            }
+        }
+    }
+
+    private void Commit(List<Pending> group)
+    {
+        var results = new AppendResult[group.Count];
+        try
+        {
+            database.Write(_ =>
+            {
+                var now = time.GetUtcNow();
+                var stored = new List<(string, IReadOnlyList<Event>)>(group.Count);
+                for (var i = 0; i < group.Count; i++)
+                {
+                    results[i] = events.Append(group[i].AgentId, group[i].Batch, now);
+                    stored.Add((group[i].AgentId, results[i].Stored));
+                }
+
+                try
+                {
+                    correlator.ObserveAll(stored);
+                }
+                catch (Exception ex) when (ex is not LiteException)
+                {
+                    // The events are stored either way; a correlation bug must not make the agents resend them.
+                    Log.CorrelationFailed(logger, ex, string.Join(',', group.Select(p => p.AgentId).Distinct()));
+                }
+            });
+        }
+        catch (Exception ex)
+        {
+            foreach (var pending in group)
+            {
+                pending.Done.TrySetException(ex);
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < group.Count; i++)
+        {
+            group[i].Done.TrySetResult(results[i]);
+        }
+    }
+
+    private sealed record Pending(string AgentId, IReadOnlyList<CheckedEvent> Batch, TaskCompletionSource<AppendResult> Done);
+}
