@@ -68,6 +68,8 @@ internal sealed class IngestWriter(
     private void Commit(List<Pending> group)
     {
         var results = new AppendResult[group.Count];
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var appendMs = 0.0;
         try
         {
             database.Write(_ =>
@@ -80,6 +82,7 @@ internal sealed class IngestWriter(
                     stored.Add((group[i].AgentId, results[i].Stored));
                 }
 
+                appendMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 try
                 {
                     correlator.ObserveAll(stored);
@@ -101,6 +104,7 @@ internal sealed class IngestWriter(
             return;
         }
 
+        Log.GroupCommitted(logger, group.Count, results.Sum(r => r.Stored.Count), appendMs, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         for (var i = 0; i < group.Count; i++)
         {
             group[i].Done.TrySetResult(results[i]);

@@ -103,7 +103,12 @@ internal sealed class CollectorDatabase : IDisposable
     private void EnsureIndexes()
     {
         var events = Collection(Events); // _id is "agent/seq": unique per (agent, seq) without another index
-        events.EnsureIndex("time");
+        // LiteDB's skip lists walk every equal key on insert: an index whose key repeats (a storm's
+        // events share a log second; sampled state has no line) makes ingest quadratic. Both
+        // indexed keys are unique per event: "tkey" is the time plus the id, "line" falls back to the id.
+        events.DropIndex("time"); // false when absent (databases made after this change)
+
+        events.EnsureIndex("tkey");
         events.EnsureIndex("line");
 
         var incidents = Collection(Incidents);

@@ -78,7 +78,7 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents)
     /// logged since <paramref name="since"/>, oldest first: what the correlator replays after a restart.
     /// </summary>
     public IEnumerable<(string AgentId, Event Event)> StateSince(DateTimeOffset since) => _events
-        .Find(Query.GTE("time", BsonTime.From(since)))
+        .Find(Query.GTE("tkey", TimeKey(since)))
         .Where(d => d["kind"].IsString && StateKinds.Contains(d["kind"].AsString))
         .Select(d => (d["agent"].AsString, Event.Parser.ParseFrom(d["data"].AsBinary)))
         .OrderBy(p => p.Item2.Time.ToDateTimeOffset())
@@ -88,7 +88,11 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents)
         ["listener_snapshot", "service_state", "fpm_pool", "oom_kill", "proxy_config", "access_window"];
 
     public int DeleteOlderThan(DateTimeOffset cutoff) =>
-        database.Write(_ => _events.DeleteMany(Query.LT("time", BsonTime.From(cutoff))));
+        database.Write(_ => _events.DeleteMany(Query.LT("tkey", TimeKey(cutoff))));
+
+    /// <summary>Sortable text of a UTC time: the prefix of the unique "tkey" index.</summary>
+    private static string TimeKey(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Names the log line an event was read from, for ever; null for sampled state.</summary>
     private static string? LineKey(string agentId, Event e) =>
@@ -99,9 +103,14 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents)
     private static BsonDocument ToDocument(string agentId, CheckedEvent item, string? line, DateTimeOffset now)
     {
         var e = item.Event;
+        var id = $"{agentId}/{e.Seq:D20}";
+        var time = item.IsValid ? e.Time.ToDateTimeOffset() : now;
         var doc = new BsonDocument
         {
-            ["_id"] = $"{agentId}/{e.Seq:D20}",
+            ["_id"] = id,
+            ["tkey"] = $"{TimeKey(time)}|{id}",
+            // A line key always holds '|'; the id never matches one, and keeps the index's keys unique.
+            ["line"] = line ?? id,
             ["agent"] = agentId,
             ["seq"] = (long)e.Seq,
             ["time"] = item.IsValid ? BsonTime.From(e.Time.ToDateTimeOffset()) : BsonTime.From(now),
@@ -109,11 +118,6 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents)
             ["kind"] = item.IsValid ? Kind(e) : "rejected",
             ["data"] = e.ToByteArray(),
         };
-        if (line is not null)
-        {
-            doc["line"] = line;
-        }
-
         if (item.Rejection is { } reason)
         {
             doc["reason"] = reason;
