@@ -18,6 +18,7 @@ var agents = int.Parse(Option("--agents", "1000"), CultureInfo.InvariantCulture)
 var rate = int.Parse(Option("--rate", "100000"), CultureInfo.InvariantCulture);
 var seconds = int.Parse(Option("--seconds", "60"), CultureInfo.InvariantCulture);
 var connections = int.Parse(Option("--connections", "16"), CultureInfo.InvariantCulture);
+var limit = int.Parse(Option("--limit", (seconds * 20 + 120).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 if (!File.Exists(executable))
 {
     Console.Error.WriteLine($"no collector at {executable}: dotnet publish collector -c Release -o artifacts/collector, then --collector artifacts/collector/fleet502-collector");
@@ -32,7 +33,7 @@ try
     var cpuBefore = collector.CpuSeconds();
     var clock = Stopwatch.StartNew();
     var peakRss = 0L;
-    using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds * 20 + 120));
+    using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(limit));
     var run = replay.RunAsync(collector.Grpc, cts.Token);
     var lastAcked = 0L;
     while (!run.IsCompleted)
@@ -46,7 +47,17 @@ try
         lastAcked = acked;
     }
 
-    await run;
+    var stopped = "";
+    try
+    {
+        await run;
+    }
+    catch (Exception ex) when (cts.IsCancellationRequested && ex is OperationCanceledException or Grpc.Core.RpcException)
+    {
+        // The collector fell behind: report what it acked within the limit.
+        stopped = $" (stopped at the {limit} s limit: the collector fell behind)";
+    }
+
     var elapsed = clock.Elapsed;
     var cpu = collector.CpuSeconds() - cpuBefore;
     var (finalRss, hwm) = collector.Memory();
@@ -68,7 +79,7 @@ try
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
         agents {agents}, offered {rate:N0} events/s for {seconds} s over {connections} HTTP/2 connections
-        sent {replay.Sent:N0}, acked {replay.Acked:N0} events in {elapsed.TotalSeconds:0.0} s
+        sent {replay.Sent:N0}, acked {replay.Acked:N0} events in {elapsed.TotalSeconds:0.0} s{stopped}
         sustained                {replay.Acked / elapsed.TotalSeconds:N0} events/s
         symptom -> incident      p50 {Percentile(replay.IncidentLatencyMs, 0.5):0} ms, p99 {Percentile(replay.IncidentLatencyMs, 0.99):0} ms ({replay.IncidentLatencyMs.Count} first symptoms; open incidents on REST: {incidents})
         batch ack                p50 {Percentile(replay.AckLatencyMs, 0.5):0} ms, p99 {Percentile(replay.AckLatencyMs, 0.99):0} ms

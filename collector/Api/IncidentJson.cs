@@ -17,10 +17,6 @@ internal sealed record IncidentJson(
     IReadOnlyList<string> Hosts,
     IReadOnlyList<string> Servers,
     string Tier,
-    IReadOnlyList<string> TierChain,
-    string Severity,
-    double FailedPerSecond,
-    double? FailureShare,
     DateTime FirstSeen,
     DateTime LastSeen,
     DateTime? ResolvedAt,
@@ -40,10 +36,6 @@ internal sealed record IncidentJson(
         [.. incident.Hosts],
         [.. incident.Servers],
         incident.Tier,
-        [.. incident.TierChain],
-        incident.Severity,
-        Math.Round(incident.FailedPerSecond, 2),
-        incident.FailureShare is { } share ? Math.Round(share, 4) : null,
         incident.FirstSeen.UtcDateTime,
         incident.LastSeen.UtcDateTime,
         incident.ResolvedAt?.UtcDateTime,
@@ -52,5 +44,22 @@ internal sealed record IncidentJson(
         incident.FlapCount,
         incident.Summary,
         incident.Fix,
-        [.. incident.Evidence.Select(e => new EvidenceJson(e.Time.UtcDateTime, e.Host, e.Source, e.Text))]);
+        [.. incident.Evidence.Select(e => new EvidenceJson(e.Time.UtcDateTime, e.Host, e.Source, e.Text))])
+    {
+        TierChain = [.. incident.TierChain],
+        Severity = incident.Severity,
+        FailedPerSecond = Math.Round(incident.FailedPerSecond, 2),
+        FailureShare = incident.FailureShare is { } share ? Math.Round(share, 4) : null,
+    };
+
+    /// <summary>Every tier that saw the failure, in request order, ending with the one at fault.</summary>
+    public IReadOnlyList<string> TierChain { get; init; } = [];
+
+    /// <summary>critical, major or minor, from the failed requests per second and their share of traffic.</summary>
+    public string Severity { get; init; } = "minor";
+
+    public double FailedPerSecond { get; init; }
+
+    /// <summary>Share (0..1) of the reporters' requests that failed; null without access-log windows.</summary>
+    public double? FailureShare { get; init; }
 }

@@ -18,11 +18,11 @@ public sealed class HeartbeatSourceTests
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
 
         await source.StartAsync(cts.Token);
-        var first = await queue.Reader.ReadAsync(cts.Token);
+        var first = (await queue.Reader.ReadAsync(cts.Token)).ToEvent();
         time.Advance(TimeSpan.FromSeconds(9));
         Assert.False(queue.Reader.TryRead(out _)); // not before the interval
         time.Advance(TimeSpan.FromSeconds(1));
-        var second = await queue.Reader.ReadAsync(cts.Token);
+        var second = (await queue.Reader.ReadAsync(cts.Token)).ToEvent();
         await source.StopAsync(cts.Token);
 
         Assert.NotNull(first.Heartbeat);
