@@ -6,9 +6,8 @@ namespace Fleet502.Diagnosis.Rules;
 /// <summary>
 /// Every PHP-FPM child is busy: nginx gets EAGAIN on the pool's socket (backlog full) or php-fpm
 /// logs "server reached pm.max_children". Confirmed by the pool's status page: saturated, a listen
-/// queue, max children reached. FpmPool carries no pm.max_children field yet, so the limit is read
-/// as the most children the pool ever ran (max_active_processes) or its total_processes, and the
-/// evidence says so.
+/// queue, max children reached. The limit is the pool's pm.max_children when the agent read it from
+/// the pool's file; otherwise the most children the pool ever ran, and the evidence says so.
 /// </summary>
 public sealed class FpmPoolExhaustedRule : IDiagnosisRule
 {
@@ -38,7 +37,8 @@ public sealed class FpmPoolExhaustedRule : IDiagnosisRule
         }
 
         var pool = timed.Value;
-        var limit = Math.Max(pool.MaxActiveProcesses, pool.TotalProcesses);
+        var configured = pool.MaxChildren > 0;
+        var limit = configured ? pool.MaxChildren : Math.Max(pool.MaxActiveProcesses, pool.TotalProcesses);
         var busy = pool.Saturated || pool.ListenQueue > 0 || pool.MaxChildrenReached > 0 || (pool.TotalProcesses > 0 && pool.ActiveProcesses >= pool.TotalProcesses);
         var name = string.IsNullOrEmpty(pool.Pool) ? target.Text : $"[{pool.Pool}]";
         var evidence = new List<EvidenceItem>
@@ -47,8 +47,10 @@ public sealed class FpmPoolExhaustedRule : IDiagnosisRule
                 $"{host.Hostname}: pool {name} (pm {pool.ProcessManager}): {pool.ActiveProcesses} active of {pool.TotalProcesses} children, {pool.IdleProcesses} idle, " +
                 $"listen queue {pool.ListenQueue} (max {pool.MaxListenQueue}, backlog {pool.ListenQueueLen}), max children reached {pool.MaxChildrenReached} times, " +
                 $"{pool.SlowRequests} slow requests{(pool.Saturated ? "; saturated" : "")}")),
-            new(timed.At, host.Hostname, "php-fpm", string.Create(CultureInfo.InvariantCulture,
-                $"{host.Hostname}: the status page has no pm.max_children; the pool never ran more than {limit} children (max active processes {pool.MaxActiveProcesses}, total {pool.TotalProcesses}), so pm.max_children is {limit} or close to it")),
+            new(timed.At, host.Hostname, "php-fpm", configured
+                ? string.Create(CultureInfo.InvariantCulture, $"{host.Hostname}: pool {name} is configured with pm.max_children = {limit}")
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"{host.Hostname}: pm.max_children of the pool is unknown (its pool file was not found); the pool never ran more than {limit} children (max active processes {pool.MaxActiveProcesses}, total {pool.TotalProcesses}), so pm.max_children is {limit} or close to it")),
         };
         var raise = limit > 0 ? string.Create(CultureInfo.InvariantCulture, $"pm.max_children = {Math.Max(limit * 2, limit + 4)}") : "a higher pm.max_children";
         var fix = $"in pool {name} on {host.Hostname} set {raise} if memory allows (free RAM / RSS per child), " +

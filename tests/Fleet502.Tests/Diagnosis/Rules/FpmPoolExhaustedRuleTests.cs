@@ -25,8 +25,24 @@ public sealed class FpmPoolExhaustedRuleTests
         Assert.Equal(0.95, verdict.Confidence);
         Assert.Equal("PHP-FPM pool exhausted: pool [www] on web-1 has all 5 children busy (pm.max_children reached)", verdict.Headline);
         Assert.Contains(verdict.Evidence, e => e.Text.Contains("5 active of 5 children, 0 idle, listen queue 12", StringComparison.Ordinal));
-        Assert.Contains(verdict.Evidence, e => e.Text.Contains("has no pm.max_children", StringComparison.Ordinal));
+        Assert.Contains(verdict.Evidence, e => e.Text.Contains("pm.max_children of the pool is unknown", StringComparison.Ordinal));
         Assert.Contains("pm.max_children = 10", verdict.Fix, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PoolWithItsConfiguredLimit_NamesThatLimit()
+    {
+        var web = Host("web-1", T0, []).WithPool(T0, new FpmPool
+        {
+            Endpoint = Socket, Pool = "www", ProcessManager = "static", ActiveProcesses = 2, TotalProcesses = 2, MaxActiveProcesses = 2,
+            ListenQueue = 4, Saturated = true, Reachable = true, MaxChildren = 2,
+        });
+
+        var verdict = Rule.Evaluate(SymptomOf(web, Failure(Cause.FpmPoolExhausted, Socket)), web)!;
+
+        Assert.Equal("PHP-FPM pool exhausted: pool [www] on web-1 has all 2 children busy (pm.max_children reached)", verdict.Headline);
+        Assert.Contains(verdict.Evidence, e => e.Text == "web-1: pool [www] is configured with pm.max_children = 2");
+        Assert.Contains("pm.max_children = 6", verdict.Fix, StringComparison.Ordinal);
     }
 
     [Fact]
