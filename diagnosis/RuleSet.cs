@@ -22,6 +22,7 @@ public sealed class RuleSet
     /// </remarks>
     public static RuleSet Default { get; } = new(
     [
+        new PortMismatchRule(), // before BackendDownRule: it hands a refused port back to it unless the service listens elsewhere
         new BackendDownRule(),
         new SocketMissingRule(),
         new SocketPermissionRule(),
