@@ -75,8 +75,33 @@ public sealed partial class FaultStack : IDisposable
     public async Task StartAsync(string serverBody, string httpExtra = "", bool workersAsRoot = true, string? supervisordSocket = null)
     {
         NginxPort = Ports.Free();
-        var user = workersAsRoot && Environment.UserName == "root" ? "user root;" : "";
-        var conf = $$"""
+        _workersAsRoot = workersAsRoot;
+        _httpExtra = httpExtra;
+        var conf = NginxConf(serverBody);
+        await File.WriteAllTextAsync(NginxConfig, conf);
+        _nginx = new ChildProcess("nginx", RepoPaths.Nginx, ["-p", Dir.Path, "-c", NginxConfig, "-e", ErrorLog, "-g", "daemon off;"]);
+        await WaitForPortAsync(NginxPort, _nginx);
+
+        _collector = await StartCollectorAsync();
+        _agent = await StartAgentAsync(CollectorGrpcUrl!, supervisordSocket);
+    }
+
+    private string? CollectorGrpcUrl { get; set; }
+
+    private bool _workersAsRoot = true;
+    private string _httpExtra = "";
+
+    /// <summary>Rewrites the one server block's body and reloads nginx (an operator fixing the config).</summary>
+    public async Task ReconfigureAsync(string serverBody)
+    {
+        await File.WriteAllTextAsync(NginxConfig, NginxConf(serverBody));
+        await ReloadNginxAsync();
+    }
+
+    private string NginxConf(string serverBody)
+    {
+        var user = _workersAsRoot && Environment.UserName == "root" ? "user root;" : "";
+        return $$"""
             {{user}}
             worker_processes 1;
             error_log {{ErrorLog}} error;
@@ -89,7 +114,7 @@ public sealed partial class FaultStack : IDisposable
                 fastcgi_temp_path {{Dir.File("fastcgi")}};
                 uwsgi_temp_path {{Dir.File("uwsgi")}};
                 scgi_temp_path {{Dir.File("scgi")}};
-                {{httpExtra}}
+                {{_httpExtra}}
                 server {
                     listen 127.0.0.1:{{NginxPort}};
                     server_name fm.local;
@@ -97,15 +122,7 @@ public sealed partial class FaultStack : IDisposable
                 }
             }
             """;
-        await File.WriteAllTextAsync(NginxConfig, conf);
-        _nginx = new ChildProcess("nginx", RepoPaths.Nginx, ["-p", Dir.Path, "-c", NginxConfig, "-e", ErrorLog, "-g", "daemon off;"]);
-        await WaitForPortAsync(NginxPort, _nginx);
-
-        _collector = await StartCollectorAsync();
-        _agent = await StartAgentAsync(CollectorGrpcUrl!, supervisordSocket);
     }
-
-    private string? CollectorGrpcUrl { get; set; }
 
     /// <summary><c>nginx -s reload</c> with the same prefix and config, as an operator would.</summary>
     public async Task ReloadNginxAsync()
@@ -315,7 +332,7 @@ public sealed partial class FaultStack : IDisposable
               "Nginx": {
                 "ErrorLogs": ["{{ErrorLog}}"], "AccessLogs": ["{{Dir.File("access.log")}}"],
                 "ReadConfig": true, "NginxBinary": "{{RepoPaths.Nginx}}", "NginxArguments": ["-p", "{{Dir.Path}}", "-c", "{{NginxConfig}}"],
-                "CoalesceWindow": "00:00:01", "PollInterval": "00:00:00.050"
+                "CoalesceWindow": "00:00:01", "PollInterval": "00:00:00.050", "ConfigRefreshInterval": "00:00:01"
               },
               "Listeners": { "SampleInterval": "00:00:00.500" },
               "Supervisors": {
