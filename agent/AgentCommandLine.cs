@@ -3,7 +3,7 @@ using Fleet502.Agent.Commands;
 
 namespace Fleet502.Agent;
 
-/// <summary><c>fleet502-agent [run] [--config FILE]</c> and <c>fleet502-agent explain [--file F] [--log-format F]</c>.</summary>
+/// <summary><c>fleet502-agent [run] [--config FILE]</c>, <c>fleet502-agent explain [--file F] [--log-format F]</c> and <c>fleet502-agent doctor [--json]</c>.</summary>
 public static class AgentCommandLine
 {
     public const string DefaultConfigPath = "/etc/fleet502/agent.json";
@@ -24,6 +24,7 @@ public static class AgentCommandLine
             config,
             run,
             ExplainCommand.Create(),
+            DoctorCommand.Create(config),
         };
         root.SetAction((parse, ct) => AgentHost.RunAsync(parse.GetValue(config), ct));
         return root;
