@@ -247,6 +247,27 @@ public sealed partial class FaultStack : IDisposable
         await WaitForWebhookAsync("incident_resolved", id);
     }
 
+    /// <summary>
+    /// Runs <c>fleet502-agent doctor</c> on the faulted setup (no collector, no agent config) and
+    /// asserts it names the incident's cause for the incident's target, with exit code 1.
+    /// </summary>
+    public async Task<JsonElement> AssertDoctorAgreesAsync(JsonElement incident)
+    {
+        var cause = incident.GetProperty("cause").GetString();
+        var target = incident.GetProperty("target").GetString();
+        var doctor = await DoctorRunner.RunAsync($"{RepoPaths.Nginx} -p {Dir.Path} -c {NginxConfig}");
+        _output.WriteLine(doctor.Stderr);
+        _output.WriteLine(doctor.Stdout);
+        Assert.Equal(1, doctor.ExitCode);
+        var problems = doctor.Report.GetProperty("problems").EnumerateArray().ToList();
+        var same = problems.FirstOrDefault(p => p.GetProperty("target").GetString() == target);
+        Assert.True(same.ValueKind == JsonValueKind.Object, $"doctor found no problem toward {target}: {doctor.Stdout}");
+        Assert.Equal(cause, same.GetProperty("cause").GetString());
+        Assert.Equal(incident.GetProperty("tier").GetString(), same.GetProperty("tier").GetString());
+        Assert.StartsWith($"{problems.Count} problem", doctor.Report.GetProperty("verdict").GetString(), StringComparison.Ordinal);
+        return same;
+    }
+
     /// <summary>Runs the scenario; on failure shows what every program printed and nginx's error.log.</summary>
     public async Task RunAsync(Func<Task> scenario)
     {

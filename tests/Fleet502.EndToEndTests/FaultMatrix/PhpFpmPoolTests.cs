@@ -54,6 +54,7 @@ public sealed class PhpFpmPoolTests(ITestOutputHelper output)
             Assert.Contains(502, statuses);
             Assert.Contains(200, statuses);
             var incident = await stack.AssertIncidentAsync("fpm_pool_exhausted", "unix:" + socket, "(11: Resource temporarily unavailable)");
+            await stack.AssertDoctorAgreesAsync(incident);
 
             // The load is gone: one request at a time is served by the one child.
             Assert.All(await stack.GetManyAsync("/", 3), s => Assert.Equal(200, s));

@@ -27,6 +27,9 @@ public sealed class PortMismatchTests(ITestOutputHelper output)
             Assert.Contains($"{stack.NginxConfig}:", incident.GetProperty("fix").GetString(), StringComparison.Ordinal);
             Assert.Contains($"listens on 127.0.0.1:{right}", FaultStack.EvidenceText(incident), StringComparison.Ordinal);
 
+            var diagnosed = await stack.AssertDoctorAgreesAsync(incident);
+            Assert.Contains($"proxy_pass http://127.0.0.1:{right}", diagnosed.GetProperty("fix").GetString(), StringComparison.Ordinal);
+
             // Never blamed on the healthy app.
             Assert.DoesNotContain(await stack.IncidentsAsync(), i => i.GetProperty("tier").GetString() == "app");
 

@@ -68,6 +68,7 @@ public sealed class SupervisordBackendTests(ITestOutputHelper output)
             }
 
             Assert.Equal(0.95, incident.GetProperty("confidence").GetDouble());
+            await stack.AssertDoctorAgreesAsync(incident);
 
             await SupervisorctlAsync(conf, "start", "orders");
             await FaultStack.WaitForPortAsync(port);
