@@ -25,6 +25,7 @@ public sealed class RuleSet
         new PortMismatchRule(), // before BackendDownRule: it hands a refused port back to it unless the service listens elsewhere
         new BackendDownRule(),
         new SocketMissingRule(),
+        new CdnOriginRule(),
         new SocketPermissionRule(),
         new FpmPoolExhaustedRule(),
         new UpstreamCrashRule(),

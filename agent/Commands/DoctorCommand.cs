@@ -26,6 +26,11 @@ public static class DoctorCommand
         };
         var since = new Option<string>("--since") { Description = "how far back log lines count: 90s, 15m, 2h or 00:15:00 (default 15m)", DefaultValueFactory = _ => "15m" };
         var json = new Option<bool>("--json") { Description = "print the report as one JSON object" };
+        var urls = new Option<string[]>("--url")
+        {
+            Description = "a public URL served through a CDN (Cloudflare) in front of this origin: requested through the CDN and directly, to tell a CDN that cannot reach a healthy origin (repeatable)",
+        };
+        var origin = new Option<string?>("--origin") { Description = "host:port where the CDN reaches this origin (default: nginx's listen address for the URL's host)" };
         var command = new Command("doctor", "Check this host once (nginx config and logs, listeners, sockets, supervisors, PHP-FPM, OOM kills) and say what is wrong with each upstream and how to fix it")
         {
             errorLogs,
@@ -33,6 +38,8 @@ public static class DoctorCommand
             nginx,
             since,
             json,
+            urls,
+            origin,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -53,13 +60,29 @@ public static class DoctorCommand
                 return DoctorReport.CouldNotCheck;
             }
 
+            var probes = new List<Uri>();
+            foreach (var text in parse.GetValue(urls) ?? [])
+            {
+                if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                {
+                    await Console.Error.WriteLineAsync($"fleet502-agent doctor: --url {text}: expected an absolute http:// or https:// URL");
+                    return DoctorReport.CouldNotCheck;
+                }
+
+                probes.Add(url);
+            }
+
             var (binary, arguments) = NginxCommandLine(parse.GetValue(nginx), options.Nginx);
             var settings = new DoctorSettings(
                 parse.GetValue(errorLogs) is { Length: > 0 } e1 ? e1 : options.Nginx.ErrorLogs,
                 parse.GetValue(accessLogs) is { Length: > 0 } a1 ? a1 : options.Nginx.AccessLogs,
                 binary,
                 arguments,
-                window);
+                window)
+            {
+                Urls = probes,
+                Origin = parse.GetValue(origin),
+            };
             await using var stdout = Console.OpenStandardOutput();
             return await RunAsync(settings, options, parse.GetValue(json), stdout, Console.Error, TimeProvider.System, ct);
         });

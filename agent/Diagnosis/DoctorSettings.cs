@@ -13,4 +13,11 @@ public sealed record DoctorSettings(
     string NginxBinary,
     IReadOnlyList<string> NginxArguments,
     TimeSpan Since,
-    long MaxBytesPerLog = 16L * 1024 * 1024);
+    long MaxBytesPerLog = 16L * 1024 * 1024)
+{
+    /// <summary>Public URLs to request through the CDN in front of this origin (<c>--url</c>).</summary>
+    public IReadOnlyList<Uri> Urls { get; init; } = [];
+
+    /// <summary>host:port where the CDN should reach this origin (<c>--origin</c>); default: nginx's listen address for the URL's host.</summary>
+    public string? Origin { get; init; }
+}

@@ -25,7 +25,7 @@ namespace Fleet502.Agent.Diagnosis;
 /// </summary>
 public sealed class LocalHostScanner(DoctorSettings settings, AgentOptions options, TimeProvider time)
 {
-    public const int Steps = 7;
+    public const int Steps = 8;
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>Called before each step: (step number, what it checks).</summary>
@@ -112,6 +112,31 @@ public sealed class LocalHostScanner(DoctorSettings settings, AgentOptions optio
         Starting?.Invoke(7, "kernel OOM kills (/dev/kmsg)");
         var kills = ReadOomKills(Done);
 
+        Starting?.Invoke(8, "requests through the CDN (--url)");
+        var events = errors.Events().ToList();
+        if (settings.Urls.Count == 0)
+        {
+            Done(new DoctorCheck("CDN probe", CheckStatus.Skipped, "no --url given"));
+        }
+
+        foreach (var url in settings.Urls)
+        {
+            var origin = settings.Origin ?? OriginFor(config, url);
+            try
+            {
+                var probe = await CdnProbe.RunAsync(url, origin, time, cancellationToken);
+                Done(new DoctorCheck($"CDN probe {url}", CheckStatus.Ok, probe.Summary));
+                if (probe.Symptom is { } symptom)
+                {
+                    events.Add(symptom);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Net.Sockets.SocketException)
+            {
+                Done(new DoctorCheck($"CDN probe {url}", CheckStatus.Failed, e.Message));
+            }
+        }
+
         var hostname = options.Hostname is { Length: > 0 } h ? h : Environment.MachineName;
         var host = new HostState(options.AgentId is { Length: > 0 } id ? id : hostname, hostname, LocalAddresses(), listeners, listeners is null ? null : listenersAt)
         {
@@ -122,7 +147,7 @@ public sealed class LocalHostScanner(DoctorSettings settings, AgentOptions optio
             LastHeard = listenersAt,
             Connected = true,
         };
-        return new LocalScan(host, errors.Events(), access.Traffic, checks);
+        return new LocalScan(host, events, access.Traffic, checks);
     }
 
     private async Task<NginxConfigSnapshot?> ReadConfigAsync(Action<DoctorCheck> done, CancellationToken cancellationToken)
@@ -147,6 +172,18 @@ public sealed class LocalHostScanner(DoctorSettings settings, AgentOptions optio
             done(new DoctorCheck("nginx -T", CheckStatus.Failed, $"{settings.NginxBinary}: {e.Message}"));
             return null;
         }
+    }
+
+    // Where the CDN connects: the listen address of nginx's server for the URL's host (its first one, else any).
+    private static string OriginFor(NginxConfigSnapshot? config, Uri url)
+    {
+        var routes = config?.Config.Routes ?? [];
+        var route = routes.FirstOrDefault(r => r.ServerNames.Contains(url.Host, StringComparer.OrdinalIgnoreCase)) ?? routes.FirstOrDefault();
+        var listen = route?.Listen.FirstOrDefault()?.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "80";
+        var colon = listen.LastIndexOf(':');
+        var host = colon > 0 ? listen[..colon] : "";
+        var port = colon >= 0 ? listen[(colon + 1)..] : listen;
+        return host is "" or "*" or "0.0.0.0" or "[::]" ? $"127.0.0.1:{port}" : $"{host}:{port}";
     }
 
     private IReadOnlyList<string> ErrorLogs(NginxConfigSnapshot? config)
