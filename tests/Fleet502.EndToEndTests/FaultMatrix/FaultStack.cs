@@ -92,8 +92,9 @@ public sealed partial class FaultStack : IDisposable
     private string _httpExtra = "";
 
     /// <summary>Rewrites the one server block's body and reloads nginx (an operator fixing the config).</summary>
-    public async Task ReconfigureAsync(string serverBody)
+    public async Task ReconfigureAsync(string serverBody, string? httpExtra = null)
     {
+        _httpExtra = httpExtra ?? _httpExtra;
         await File.WriteAllTextAsync(NginxConfig, NginxConf(serverBody));
         await ReloadNginxAsync();
     }
