@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using System.Globalization;
+using Fleet502.EndToEndTests.Harness;
+using Xunit.Abstractions;
+
+namespace Fleet502.EndToEndTests.FaultMatrix;
+
+/// <summary>
+/// Scenario 6: the backend (real php under real supervisord, program "ledger") is killed with
+/// SIGKILL while it serves slow requests, and supervisord restarts it. The requests in flight get a
+/// 502 (nginx: the upstream closed the connection) and the incident is upstream_crash; once the
+/// restarted backend serves again, it resolves.
+/// </summary>
+public sealed class SupervisordCrashTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Backend_killed_mid_request_and_restarted_by_supervisord_opens_upstream_crash_and_resolves_once_it_serves_again()
+    {
+        var port = Ports.Free();
+        using var stack = new FaultStack("crash", output);
+        var backend = stack.Own(await SupervisedPhpServer.StartAsync(stack.Dir.Path, "ledger", port));
+        await stack.StartAsync($"location /ledger/ {{ proxy_pass http://127.0.0.1:{port}/; }}", supervisordSocket: backend.Socket);
+        await stack.RunAsync(async () =>
+        {
+            Assert.Equal(200, await stack.GetStatusAsync("/ledger/"));
+            var pid = await PidAsync(backend);
+
+            var inFlight = stack.GetStatusAsync("/ledger/?sleep=5000");
+            await Task.Delay(700); // the request is being served
+            Process.GetProcessById(pid).Kill(); // SIGKILL, as the OOM killer or a segfault would
+            Assert.Equal(502, await inFlight);
+
+            var incident = await stack.AssertIncidentAsync("upstream_crash", $"127.0.0.1:{port}", "upstream prematurely closed connection");
+            Assert.Equal("app", incident.GetProperty("tier").GetString());
+
+            // supervisord restarted it (a new pid), and it serves again.
+            await SupervisedPhpServer.WaitForPortAsync(port);
+            Assert.NotEqual(pid, await PidAsync(backend));
+            Assert.All(await stack.GetManyAsync("/ledger/", 3), s => Assert.Equal(200, s));
+            await stack.AssertResolvesAsync(incident.GetProperty("id").GetString()!);
+        });
+    }
+
+    private static async Task<int> PidAsync(SupervisedPhpServer backend)
+    {
+        var lines = (await backend.CtlAsync("pid")).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return int.Parse(lines[^1], CultureInfo.InvariantCulture);
+    }
+}
