@@ -39,6 +39,69 @@ public sealed class HealthyTrafficTests(ITestOutputHelper output)
         });
     }
 
+    /// <summary>
+    /// The soak, compressed: ~30 s of steady traffic (200s and 404s) through an upstream of two php
+    /// servers under real supervisord while each server in turn is drained (nginx -s reload with it
+    /// marked down), restarted with supervisorctl, and put back (another reload): a rolling deploy
+    /// done right. Not one request may fail, and the collector must open nothing.
+    /// </summary>
+    [Fact]
+    public async Task Soak_with_rolling_supervisord_restarts_nginx_reloads_and_404s_opens_no_incident()
+    {
+        var ports = new[] { Ports.Free(), Ports.Free() };
+        using var stack = new FaultStack("soak", output);
+        var backends = stack.Own(await SupervisedPhpServer.StartAsync(stack.Dir.Path, [("shop_a", ports[0]), ("shop_b", ports[1])]));
+        var missingPort = Ports.Free();
+        stack.Own(ScriptedBackend.OnTcp(missingPort, ScriptedBackend.Answer(NotFound)));
+        string Upstream(int? drained) => $$"""
+            upstream shop {
+                server 127.0.0.1:{{ports[0]}}{{(drained == 0 ? " down" : "")}};
+                server 127.0.0.1:{{ports[1]}}{{(drained == 1 ? " down" : "")}};
+            }
+            """;
+        const string Body = "location / { proxy_pass http://shop; }";
+        var locations = $"{Body}\n location /missing/ {{ proxy_pass http://127.0.0.1:{missingPort}; }}";
+        await stack.StartAsync(locations, httpExtra: Upstream(null), supervisordSocket: backends.Socket);
+        await stack.RunAsync(async () =>
+        {
+            using var stop = new CancellationTokenSource();
+            var statuses = new System.Collections.Concurrent.ConcurrentBag<int>();
+            var traffic = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    statuses.Add(await stack.GetStatusAsync("/api/orders"));
+                    statuses.Add(await stack.GetStatusAsync("/missing/thing"));
+                    await Task.Delay(20);
+                }
+            });
+
+            for (var round = 0; round < 2; round++)
+            {
+                for (var i = 0; i < 2; i++)
+                {
+                    await stack.ReconfigureAsync(locations, Upstream(i));
+                    await Task.Delay(1000); // old workers finish their requests to the drained server
+                    output.WriteLine(await backends.CtlAsync("restart", i == 0 ? "shop_a" : "shop_b"));
+                    await SupervisedPhpServer.WaitForPortAsync(ports[i]);
+                    await stack.ReconfigureAsync(locations, Upstream(null));
+                    await Task.Delay(1000);
+                }
+            }
+
+            await stop.CancelAsync();
+            await traffic;
+            output.WriteLine($"{statuses.Count} requests: " + string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Key} x{g.Count()}")));
+            Assert.All(statuses, s => Assert.Contains(s, new[] { 200, 404 }));
+            Assert.Contains(404, statuses);
+
+            // Past the agent's coalescing window and a collector check: anything to open is open by now.
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            Assert.Empty(await stack.IncidentsAsync());
+            Assert.Empty(stack.Webhooks.Posts);
+        });
+    }
+
     private static async Task DriveAsync(FaultStack stack)
     {
         Assert.All(await stack.GetManyAsync("/api/orders", 10), s => Assert.Equal(200, s));

@@ -33,11 +33,33 @@ public sealed class SupervisedPhpServer : IDisposable
     public string Output => _supervisord.Output;
 
     /// <summary>Starts supervisord with one program and waits until the program accepts connections.</summary>
-    public static async Task<SupervisedPhpServer> StartAsync(string dir, string name, int port, string startSeconds = "1")
+    public static Task<SupervisedPhpServer> StartAsync(string dir, string name, int port, string startSeconds = "1") =>
+        StartAsync(dir, [(name, port)], startSeconds);
+
+    /// <summary>Starts supervisord with one program per (name, port); <see cref="Name"/> is the first.</summary>
+    public static async Task<SupervisedPhpServer> StartAsync(string dir, IReadOnlyList<(string Name, int Port)> programs, string startSeconds = "1")
     {
+        var (name, port) = programs[0];
         var docroot = Path.Combine(dir, name);
-        Directory.CreateDirectory(docroot);
-        await File.WriteAllTextAsync(Path.Combine(docroot, "index.php"), "<?php if (isset($_GET['sleep'])) { usleep((int)$_GET['sleep'] * 1000); } echo 'ok';\n");
+        var sections = new System.Text.StringBuilder();
+        foreach (var (program, programPort) in programs)
+        {
+            var root = Path.Combine(dir, program);
+            Directory.CreateDirectory(root);
+            await File.WriteAllTextAsync(Path.Combine(root, "index.php"), "<?php if (isset($_GET['sleep'])) { usleep((int)$_GET['sleep'] * 1000); } echo 'ok';\n");
+            sections.Append($"""
+
+                [program:{program}]
+                command = /usr/bin/php -S 127.0.0.1:{programPort} -t {root}
+                autostart = true
+                autorestart = true
+                startsecs = {startSeconds}
+                stopasgroup = true
+                killasgroup = true
+
+                """);
+        }
+
         var socket = Path.Combine(dir, "supervisor.sock");
         var config = Path.Combine(dir, "supervisord.conf");
         await File.WriteAllTextAsync(config, $"""
@@ -56,19 +78,15 @@ public sealed class SupervisedPhpServer : IDisposable
 
             [supervisorctl]
             serverurl = unix://{socket}
-
-            [program:{name}]
-            command = /usr/bin/php -S 127.0.0.1:{port} -t {docroot}
-            autostart = true
-            autorestart = true
-            startsecs = {startSeconds}
-            stopasgroup = true
-            killasgroup = true
+            {sections}
             """);
         var supervisord = new ChildProcess("supervisord", "/usr/bin/supervisord", ["-c", config, "-n"]);
         try
         {
-            await WaitForPortAsync(port, supervisord);
+            foreach (var (_, programPort) in programs)
+            {
+                await WaitForPortAsync(programPort, supervisord);
+            }
         }
         catch
         {
@@ -80,16 +98,19 @@ public sealed class SupervisedPhpServer : IDisposable
     }
 
     /// <summary>supervisorctl VERB NAME (stop, start, restart, pid), as an operator would; returns its output.</summary>
-    public async Task<string> CtlAsync(string verb)
+    public Task<string> CtlAsync(string verb) => CtlAsync(verb, Name);
+
+    /// <summary>supervisorctl VERB PROGRAM for any of the programs.</summary>
+    public async Task<string> CtlAsync(string verb, string program)
     {
-        using var ctl = new ChildProcess("supervisorctl", "/usr/bin/supervisorctl", ["-c", ConfigPath, verb, Name]);
+        using var ctl = new ChildProcess("supervisorctl", "/usr/bin/supervisorctl", ["-c", ConfigPath, verb, program]);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (!ctl.HasExited && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
 
-        return ctl.HasExited ? ctl.Output : throw new TimeoutException($"supervisorctl {verb} {Name} did not finish\n{ctl.Output}");
+        return ctl.HasExited ? ctl.Output : throw new TimeoutException($"supervisorctl {verb} {program} did not finish\n{ctl.Output}");
     }
 
     public static async Task WaitForPortAsync(int port, ChildProcess? process = null, TimeSpan? timeout = null)
