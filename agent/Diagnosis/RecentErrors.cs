@@ -1,3 +1,4 @@
+using Fleet502.Agent.Shipping;
 using Fleet502.Agent.Sources.NginxErrorLog;
 using Fleet502.Protos.V1;
 
@@ -51,11 +52,12 @@ public sealed class RecentErrors(TimeProvider time)
             coalescer.Add(parsed, classification, line, new LineOrigin(path, 0, identity, offset));
         });
 
-        var events = new List<Event>();
+        var events = new List<EncodedEvent>();
         coalescer.Drain(events, all: true);
         foreach (var e in events)
         {
-            Fold(e);
+            Fold(e.ToEvent()); // a few events per target: decoding them is cheap next to reading the log
+            EncodedEventPool.Return(e);
         }
     }
 
