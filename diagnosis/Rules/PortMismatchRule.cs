@@ -17,7 +17,8 @@ namespace Fleet502.Diagnosis.Rules;
 /// <list type="bullet">
 /// <item>whose service, unit, process or command line contains a name the route carries (its
 /// upstream block, a word of its location or server_name): 0.85 when exactly one port matches;</item>
-/// <item>or is the only such listener on the host: 0.7.</item>
+/// <item>or is the only such listener on the host, its owner known, and a route of the reporter's
+/// nginx sends to the refused address: 0.7.</item>
 /// </list>
 /// </remarks>
 public sealed class PortMismatchRule : IDiagnosisRule
@@ -117,6 +118,7 @@ public sealed class PortMismatchRule : IDiagnosisRule
         var taken = TakenPorts(config, target);
         var candidates = listeners.Listeners
             .Where(l => l.Transport is Transport.Tcp4 or Transport.Tcp6 && l.Port != target.Port && !taken.Contains((int)l.Port))
+            .Where(l => l.Pid > 0) // an owner the agent could not see is no evidence of anything
             .Where(l => !SystemProcesses.Contains(l.Process) && !l.CommandLine.StartsWith("nginx", StringComparison.Ordinal))
             .Where(l => ListenerMatch.AcceptsTcp(new ListenerSnapshot { Listeners = { l } }, target with { Port = (int)l.Port }))
             .GroupBy(l => l.Port)
@@ -137,7 +139,8 @@ public sealed class PortMismatchRule : IDiagnosisRule
             return (named[0].Listener, NamedConfidence, $"named like the route's \"{named[0].Hint}\"; no other route proxies to it");
         }
 
-        if (named.Count == 0 && candidates.Count == 1 && candidates[0].Port >= 1024)
+        // Only when nginx's config is known to route there: a log line alone does not say which service it meant.
+        if (named.Count == 0 && candidates.Count == 1 && candidates[0].Port >= 1024 && routes.Count > 0)
         {
             return (candidates[0], OnlyListenerConfidence, $"the only application listener on {owner.Hostname} that no other route proxies to");
         }

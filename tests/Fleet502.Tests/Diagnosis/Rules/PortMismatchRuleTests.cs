@@ -59,6 +59,20 @@ public sealed class PortMismatchRuleTests
     }
 
     [Fact]
+    public void Evaluate_TheOnlyListener_WithAnUnknownOwnerOrNoRouteInTheConfig_StaysBackendDown()
+    {
+        var unknownOwner = TcpListener("0.0.0.0", 2024);
+        unknownOwner.Pid = 0;
+        unknownOwner.Process = "";
+        unknownOwner.Service = "";
+        var hidden = Host("web-1", T0, Config(Route("http://127.0.0.1:3000", "location /")), unknownOwner);
+        var noRoute = Host("web-1", T0, Config(), TcpListener("127.0.0.1", 3001, "node"));
+
+        Assert.Equal(Cause.BackendDown, Rule.Evaluate(SymptomFrom(hidden, "127.0.0.1:3000"), hidden)?.Cause);
+        Assert.Equal(Cause.BackendDown, Rule.Evaluate(SymptomFrom(noRoute, "127.0.0.1:3000"), noRoute)?.Cause);
+    }
+
+    [Fact]
     public void Evaluate_AListenerThatAnotherRouteProxiesTo_IsNotTheMissingService()
     {
         var config = Config(Route("http://127.0.0.1:3000", "location /"), Route("http://127.0.0.1:3001", "location /admin/"));
