@@ -26,7 +26,14 @@ public sealed class SupervisordCrashTests(ITestOutputHelper output)
             var pid = await PidAsync(backend);
 
             var inFlight = stack.GetStatusAsync("/ledger/?sleep=5000");
-            await Task.Delay(700); // the request is being served
+            var serving = Path.Combine(backend.DocumentRoot, "serving");
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            while (!File.Exists(serving)) // the backend is serving the request (a loaded CI machine can take a while)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the slow request never reached the backend");
+                await Task.Delay(50);
+            }
+
             Process.GetProcessById(pid).Kill(); // SIGKILL, as the OOM killer or a segfault would
             Assert.Equal(502, await inFlight);
 

@@ -23,6 +23,7 @@ public sealed class SupervisedPhpServer : IDisposable
 
     public int Port { get; }
 
+    /// <summary>The first program's document root; a ?sleep=ms request touches "serving" in it when it starts.</summary>
     public string DocumentRoot { get; }
 
     public string ConfigPath { get; }
@@ -46,7 +47,7 @@ public sealed class SupervisedPhpServer : IDisposable
         {
             var root = Path.Combine(dir, program);
             Directory.CreateDirectory(root);
-            await File.WriteAllTextAsync(Path.Combine(root, "index.php"), "<?php if (isset($_GET['sleep'])) { usleep((int)$_GET['sleep'] * 1000); } echo 'ok';\n");
+            await File.WriteAllTextAsync(Path.Combine(root, "index.php"), "<?php if (isset($_GET['sleep'])) { touch(__DIR__ . '/serving'); usleep((int)$_GET['sleep'] * 1000); } echo 'ok';\n");
             sections.Append($"""
 
                 [program:{program}]
