@@ -114,7 +114,7 @@ internal sealed class TailBench(LogKind kind, string file, int runs, Stage stage
         var shipping = new Shipping();
         var target = new AccessLogTarget([file], LogFormat.Parse(AccessFormat));
         using var follower = new AccessLogFollower(target, state, new TailerSettings { ReadFromStart = true }, shipping.Pending, TimeProvider.System, NullLogger.Instance);
-        var ready = new List<Event>();
+        var ready = new List<EncodedEvent>();
         var size = new FileInfo(file).Length;
         var half = CountLines() / 2;
         ProcessStats.Snapshot? middle = null;
@@ -258,23 +258,6 @@ internal sealed class TailBench(LogKind kind, string file, int runs, Stage stage
                 {
                     Consume();
                     _queue.TryEnqueue(evt);
-                }
-            }
-
-            ready.Clear();
-            Consume();
-        }
-
-        /// <summary>Messages from the access windows: encoded once here, as <see cref="EventQueue.EnqueueAsync(Event, CancellationToken)"/> does.</summary>
-        public void Ship(List<Event> ready)
-        {
-            foreach (var evt in ready)
-            {
-                var encoded = EncodedEvent.From(evt);
-                if (!_queue.TryEnqueue(encoded))
-                {
-                    Consume();
-                    _queue.TryEnqueue(encoded);
                 }
             }
 

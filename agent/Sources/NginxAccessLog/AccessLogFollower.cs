@@ -1,7 +1,6 @@
 using Fleet502.Agent.Platform;
 using Fleet502.Agent.Tailing;
-using Fleet502.Protos.V1;
-using Google.Protobuf.WellKnownTypes;
+using Fleet502.Agent.Shipping;
 using Microsoft.Extensions.Logging;
 
 namespace Fleet502.Agent.Sources.NginxAccessLog;
@@ -19,7 +18,7 @@ public sealed class AccessLogFollower : IDisposable
     private readonly CheckpointStore _checkpoints;
     private readonly LogTailer _tailer;
     private readonly Dictionary<(FileIdentity, uint), FileWindows> _files = [];
-    private readonly List<ClosedAccessWindow> _closed = [];
+    private readonly List<(FileIdentity, uint)> _gone = [];
     private readonly FileLineHandler _onLine;
     private FileWindows? _last;
 
@@ -40,20 +39,19 @@ public sealed class AccessLogFollower : IDisposable
     public long Malformed { get; private set; }
     public long Truncated { get; private set; }
 
-    /// <summary>Reads what is new and appends the events of windows that closed.</summary>
-    public void Poll(List<Event> ready, bool stopping = false)
+    /// <summary>Reads what is new (up to the tailer's budget) and appends the events of windows that closed; returns the bytes read.</summary>
+    public long Poll(List<EncodedEvent> ready, bool stopping = false)
     {
         ArgumentNullException.ThrowIfNull(ready);
-        _tailer.Poll(_onLine);
+        var read = _tailer.Poll(_onLine);
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        var live = _tailer.Files.Select(f => (f.Identity, f.Generation)).ToHashSet();
-        foreach (var (key, windows) in _files.ToList())
+        foreach (var (key, windows) in _files)
         {
-            if (stopping || !live.Contains(key))
+            if (stopping || !IsLive(key))
             {
                 // Rotated away, truncated into a new generation, or stopping: nothing more will come.
                 windows.Aggregator.CloseAll();
-                _files.Remove(key);
+                _gone.Add(key);
                 if (_last == windows)
                 {
                     _last = null;
@@ -64,8 +62,33 @@ public sealed class AccessLogFollower : IDisposable
                 windows.Aggregator.CloseIdle(now);
             }
 
-            Drain(windows, ready);
+            windows.Aggregator.Drain(ready, new AccessFileSource(windows.Path, windows.Identity, windows.Generation));
         }
+
+        foreach (var key in _gone)
+        {
+            _files.Remove(key);
+        }
+
+        _gone.Clear();
+
+        return read;
+    }
+
+    /// <summary>While the queue is full: keep new, rotated and truncated files reachable without reading them.</summary>
+    public void Track() => _tailer.Track();
+
+    private bool IsLive((FileIdentity Identity, uint Generation) key)
+    {
+        foreach (var file in _tailer.Files)
+        {
+            if (file.Identity == key.Identity && file.Generation == key.Generation)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public void SaveCheckpoints() => _checkpoints.Save(_tailer.Checkpoints(_pending.Committed));
@@ -98,30 +121,6 @@ public sealed class AccessLogFollower : IDisposable
         {
             Malformed++;
         }
-    }
-
-    private void Drain(FileWindows windows, List<Event> ready)
-    {
-        windows.Aggregator.Drain(_closed);
-        foreach (var closed in _closed)
-        {
-            var w = closed.Window;
-            ready.Add(new Event
-            {
-                Time = new Timestamp { Seconds = w.Start.Seconds + w.Seconds },
-                Source = new SourceRef
-                {
-                    Path = windows.Path,
-                    Device = windows.Identity.Device,
-                    Inode = windows.Identity.Inode,
-                    Generation = windows.Generation,
-                    Offset = closed.FirstOffset,
-                },
-                AccessWindow = w,
-            });
-        }
-
-        _closed.Clear();
     }
 
     public void Dispose() => _tailer.Dispose();

@@ -3,7 +3,6 @@ using Fleet502.Agent.Configuration;
 using Fleet502.Agent.Shipping;
 using Fleet502.Agent.Sources.NginxConfig;
 using Fleet502.Agent.Tailing;
-using Fleet502.Protos.V1;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,6 +23,7 @@ public sealed partial class AccessLogSource(
     TimeProvider time) : BackgroundService
 {
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan BlockedTrackInterval = TimeSpan.FromMilliseconds(250);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,19 +34,20 @@ public sealed partial class AccessLogSource(
         var targets = AccessLogTargets.Resolve(nginx, fromConfig ? await ReadConfigAsync(stoppingToken) : null);
         var followers = Start(targets, settings.StateDirectory, tailerSettings);
         var changes = Watch(followers);
-        var ready = new List<Event>();
+        var ready = new List<EncodedEvent>();
         var lastCheckpoint = time.GetTimestamp();
         var lastConfig = time.GetTimestamp();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                long read = 0;
                 foreach (var follower in followers)
                 {
-                    follower.Poll(ready);
+                    read += follower.Poll(ready);
                 }
 
-                await EnqueueAsync(ready, stoppingToken);
+                await EnqueueAsync(ready, followers, stoppingToken);
                 if (time.GetElapsedTime(lastCheckpoint) >= CheckpointInterval)
                 {
                     followers.ForEach(f => f.SaveCheckpoints());
@@ -62,7 +63,7 @@ public sealed partial class AccessLogSource(
                         // nginx was reloaded with other access logs or formats: finish the current windows, follow the new set.
                         LogTargetsChanged(Describe(next));
                         Stop(followers, ready);
-                        await EnqueueAsync(ready, stoppingToken);
+                        await EnqueueAsync(ready, followers, stoppingToken);
                         changes.Dispose();
                         targets = next;
                         followers = Start(targets, settings.StateDirectory, tailerSettings);
@@ -70,7 +71,12 @@ public sealed partial class AccessLogSource(
                     }
                 }
 
-                await changes.WaitAsync(nginx.PollInterval, time, stoppingToken);
+                if (read == 0)
+                {
+                    // Caught up: sleep until inotify or the poll interval. Behind: read on at once, in
+                    // budget-sized steps, as the error log source does.
+                    await changes.WaitAsync(nginx.PollInterval, time, stoppingToken);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -109,7 +115,7 @@ public sealed partial class AccessLogSource(
         return followers;
     }
 
-    private static void Stop(List<AccessLogFollower> followers, List<Event> ready)
+    private static void Stop(List<AccessLogFollower> followers, List<EncodedEvent> ready)
     {
         foreach (var follower in followers)
         {
@@ -122,12 +128,24 @@ public sealed partial class AccessLogSource(
     private ChangeNotifier Watch(List<AccessLogFollower> followers) =>
         new(followers.SelectMany(f => f.Directories).Distinct(StringComparer.Ordinal), (dir, why) => LogNoInotify(dir, why));
 
-    private async Task EnqueueAsync(List<Event> ready, CancellationToken cancellationToken)
+    private async Task EnqueueAsync(List<EncodedEvent> ready, List<AccessLogFollower> followers, CancellationToken cancellationToken)
     {
+        Task<bool>? room = null;
         foreach (var evt in ready)
         {
-            // Waits while the stream is full: the log file is the buffer.
-            await queue.EnqueueAsync(evt, cancellationToken);
+            while (!queue.TryEnqueue(evt))
+            {
+                // The stream is full (collector away, spool full): stop reading, the log files are the
+                // buffer. Meanwhile keep new, rotated and truncated files reachable, so rotation loses nothing.
+                followers.ForEach(f => f.Track());
+                room ??= queue.WaitToWriteAsync(cancellationToken).AsTask();
+                if (await Task.WhenAny(room, Task.Delay(BlockedTrackInterval, time, cancellationToken)) == room)
+                {
+                    room = null;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+            }
         }
 
         ready.Clear();

@@ -1,4 +1,7 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using System.Text;
+using Fleet502.Agent.Shipping;
 
 namespace Fleet502.Agent.Sources.NginxAccessLog;
 
@@ -14,7 +17,9 @@ namespace Fleet502.Agent.Sources.NginxAccessLog;
 /// <item>Lines for an already closed period make a <c>late</c> addition; lines older than the first
 /// period read (after a restart from a checkpoint, they were already sent) are skipped.</item>
 /// </list>
-/// Steady state allocates nothing per line: keys are interned once, window state is pooled.
+/// Steady state allocates nothing per line or per window: windows are found by a hash of the line's
+/// (server, upstream) bytes and compared against the bytes they keep, their state is pooled, and closed
+/// windows are written straight to pooled protobuf events (<see cref="Drain(List{EncodedEvent}, in AccessFileSource)"/>).
 /// </summary>
 public sealed class AccessWindowAggregator
 {
@@ -25,8 +30,7 @@ public sealed class AccessWindowAggregator
 
     public const string OverflowUpstream = "~overflow";
 
-    private const int MaxKeyChars = 512;
-    private const int KeyCacheSize = 32;
+    private static ReadOnlySpan<byte> OverflowUpstreamBytes => "~overflow"u8;
 
     // Sizes of nginx's own 502/504 pages (catalogue 3.4): tokens off/on, with and without MSIE padding.
     private static readonly int[] NginxPageSizes = [150, 552, 157, 559, 160, 562, 167, 569];
@@ -38,10 +42,11 @@ public sealed class AccessWindowAggregator
     private readonly List<AccessPeriod> _open = [];
     private readonly Stack<AccessPeriod> _periodPool = new();
     private readonly Stack<AccessWindowState> _statePool = new();
-    private readonly HashSet<string> _strings = new(StringComparer.Ordinal);
-    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _stringLookup;
-    private readonly List<ClosedAccessWindow> _ready = [];
-    private readonly KeyCacheSlot[] _keyCache = CreateKeyCache();
+    private readonly List<Closed> _ready = [];
+    private readonly Stack<uint[]> _spareBuckets = new();
+    private readonly byte[] _formatName;
+    private string? _path;
+    private byte[] _pathBytes = [];
     private long _newest = long.MinValue;
     private long _closedThrough = long.MinValue;
     private long _floor = long.MinValue;
@@ -57,7 +62,7 @@ public sealed class AccessWindowAggregator
         _fields = new AccessLineFields(format);
         _values = new Range[Math.Max(1, _fields.SlotCount)];
         _windowOpened = windowOpened;
-        _stringLookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+        _formatName = Encoding.UTF8.GetBytes(format.Name);
     }
 
     public LogFormat Format => _format;
@@ -72,6 +77,9 @@ public sealed class AccessWindowAggregator
 
     /// <summary>Windows still open (for tests and stats).</summary>
     public int OpenWindows => _open.Sum(p => p.Windows.Count);
+
+    /// <summary>Closed windows waiting for <c>Drain</c>.</summary>
+    public int ReadyWindows => _ready.Count;
 
     /// <summary>Adds one line read at <paramref name="offset"/>; false when it does not match the format (counted, skipped).</summary>
     public bool Add(ReadOnlySpan<byte> line, long offset)
@@ -129,14 +137,6 @@ public sealed class AccessWindowAggregator
 
     /// <summary>Closes everything (the file went away or the agent stops).</summary>
     public void CloseAll() => CloseThrough(long.MaxValue - WindowSeconds);
-
-    /// <summary>Moves closed windows into <paramref name="into"/>.</summary>
-    public void Drain(List<ClosedAccessWindow> into)
-    {
-        ArgumentNullException.ThrowIfNull(into);
-        into.AddRange(_ready);
-        _ready.Clear();
-    }
 
     private void Aggregate(AccessPeriod period, ReadOnlySpan<byte> line, ReadOnlySpan<Range> values)
     {
@@ -314,77 +314,50 @@ public sealed class AccessWindowAggregator
 
     private AccessWindowState GetState(AccessPeriod period, ReadOnlySpan<byte> server, ReadOnlySpan<byte> upstream, ReadOnlySpan<byte> group)
     {
-        server = server.Length > MaxKeyChars / 2 ? server[..(MaxKeyChars / 2)] : server;
-        upstream = upstream.Length > MaxKeyChars / 2 - 1 ? upstream[..(MaxKeyChars / 2 - 1)] : upstream;
-
-        // Hot path: a small direct-mapped cache on the raw bytes skips transcoding and string hashing.
-        var hash = (uint)HashCode.Combine(System.IO.Hashing.XxHash3.HashToUInt64(server), System.IO.Hashing.XxHash3.HashToUInt64(upstream));
-        var slot = _keyCache[hash & (KeyCacheSize - 1)];
-        if (slot.Period == period && slot.Hash == hash && slot.ServerLength == server.Length
-            && slot.Key.AsSpan(0, server.Length).SequenceEqual(server) && slot.Key.AsSpan(server.Length, slot.Length - server.Length).SequenceEqual(upstream))
-        {
-            return slot.State!;
-        }
-
-        var state = GetStateSlow(period, server, upstream, group);
-        slot.Period = period;
-        slot.Hash = hash;
-        slot.ServerLength = server.Length;
-        slot.Length = server.Length + upstream.Length;
-        server.CopyTo(slot.Key);
-        upstream.CopyTo(slot.Key.AsSpan(server.Length));
-        slot.State = state;
-        return state;
-    }
-
-    private AccessWindowState GetStateSlow(AccessPeriod period, ReadOnlySpan<byte> server, ReadOnlySpan<byte> upstream, ReadOnlySpan<byte> group)
-    {
-        Span<char> key = stackalloc char[MaxKeyChars + 2];
-        var n = Encoding.UTF8.GetChars(server, key);
-        key[n++] = '\n';
-        var serverChars = n - 1;
-        n += Encoding.UTF8.GetChars(upstream, key[n..]);
-        ReadOnlySpan<char> composite = key[..n];
-        if (period.Lookup.TryGetValue(composite, out var state))
+        server = server.Length > AccessWindowState.MaxPartBytes ? server[..AccessWindowState.MaxPartBytes] : server;
+        upstream = upstream.Length > AccessWindowState.MaxPartBytes ? upstream[..AccessWindowState.MaxPartBytes] : upstream;
+        var state = Find(period, server, upstream, out var hash);
+        if (state is not null)
         {
             return state;
         }
 
         if (period.Windows.Count >= MaxWindowsPerPeriod)
         {
-            var overflow = Intern(key[..serverChars]) + "\n" + OverflowUpstream;
-            if (period.Windows.TryGetValue(overflow, out state))
+            upstream = OverflowUpstreamBytes;
+            state = Find(period, server, upstream, out hash);
+            if (state is not null)
             {
                 return state;
             }
-
-            composite = overflow.AsSpan();
         }
 
-        state = _statePool.Count > 0 ? _statePool.Pop() : new AccessWindowState();
-        state.Server = Intern(key[..serverChars]);
-        state.Upstream = Intern(composite[(serverChars + 1)..]);
-        if (!group.IsEmpty && !group.SequenceEqual("-"u8))
-        {
-            Span<char> g = stackalloc char[Math.Min(group.Length, 256)];
-            state.UpstreamGroup = Intern(g[..Encoding.UTF8.GetChars(group[..Math.Min(group.Length, g.Length)], g)]);
-        }
-
-        period.Windows[Intern(composite)] = state;
+        state = _statePool.Count > 0 ? _statePool.Pop() : new AccessWindowState(_spareBuckets);
+        state.SetKey(server, upstream, group.SequenceEqual("-"u8) ? default : group, hash);
+        state.Next = period.Heads.GetValueOrDefault(hash);
+        period.Heads[hash] = state;
+        period.Windows.Add(state);
         _windowOpened?.Invoke(period.FirstOffset);
         return state;
     }
 
-    private string Intern(ReadOnlySpan<char> s)
+    private static AccessWindowState? Find(AccessPeriod period, ReadOnlySpan<byte> server, ReadOnlySpan<byte> upstream, out ulong hash)
     {
-        if (_stringLookup.TryGetValue(s, out var existing))
+        hash = XxHash3.HashToUInt64(upstream, (long)XxHash3.HashToUInt64(server));
+        if (!period.Heads.TryGetValue(hash, out var state))
         {
-            return existing;
+            return null;
         }
 
-        var created = s.ToString();
-        _strings.Add(created);
-        return created;
+        for (; state is not null; state = state.Next)
+        {
+            if (state.Matches(hash, server, upstream))
+            {
+                return state;
+            }
+        }
+
+        return null;
     }
 
     private void CloseThrough(long time)
@@ -395,34 +368,88 @@ public sealed class AccessWindowAggregator
             var period = _open[0];
             _open.RemoveAt(0);
             var malformed = period.Malformed;
-            foreach (var key in period.Windows.Keys.Order(StringComparer.Ordinal))
+            // In key order, so that re-reading the same lines yields the same events in the same order.
+            var windows = CollectionsMarshal.AsSpan(period.Windows);
+            windows.Sort(KeyOrder.Instance);
+            foreach (var state in windows)
             {
-                var state = period.Windows[key];
-                _ready.Add(new ClosedAccessWindow(state.ToProto(period.Start, WindowSeconds, _format.Name, malformed, period.Late), period.FirstOffset));
+                _ready.Add(new Closed(state, period.Start, period.FirstOffset, malformed, period.Late));
                 malformed = 0;
-                state.Reset();
-                _statePool.Push(state);
             }
 
             period.Windows.Clear();
-            foreach (var slot in _keyCache)
-            {
-                if (slot.Period == period)
-                {
-                    slot.Period = null;
-                    slot.State = null;
-                }
-            }
-
+            period.Heads.Clear();
             _closedThrough = Math.Max(_closedThrough, period.Start);
             _periodPool.Push(period);
         }
+    }
 
-        // Keep the interned strings bounded on hosts with endless distinct hosts/peers.
-        if (_open.Count == 0 && _strings.Count > 4 * MaxWindowsPerPeriod)
+    /// <summary>Moves closed windows into <paramref name="into"/> as messages (tests and tools; allocates).</summary>
+    public void Drain(List<ClosedAccessWindow> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        foreach (var c in _ready)
         {
-            _strings.Clear();
+            into.Add(new ClosedAccessWindow(c.State.ToProto(c.Start, WindowSeconds, _format.Name, c.Malformed, c.Late), c.FirstOffset));
+            Release(c.State);
         }
+
+        _ready.Clear();
+    }
+
+    /// <summary>
+    /// Writes each closed window as an Event (time = window end, source = the period's first line, body =
+    /// AccessWindow) straight into a pooled <see cref="EncodedEvent"/>, and adds it to <paramref name="into"/>.
+    /// </summary>
+    public void Drain(List<EncodedEvent> into, in AccessFileSource source)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        if (_ready.Count == 0)
+        {
+            return;
+        }
+
+        var path = PathBytes(source.Path);
+        foreach (var c in _ready)
+        {
+            var evt = EncodedEventPool.Rent();
+            evt.Source = new SourcePosition(source.Identity, source.Generation, c.FirstOffset);
+            var writer = new ProtoWriter(evt.Fields(c.State.MaxEncodedBytes(path.Length + _formatName.Length)));
+            writer.Timestamp(2, c.Start + WindowSeconds, 0);
+            var src = writer.BeginMessage(3);
+            writer.Utf8(1, path);
+            writer.UInt64(2, source.Identity.Device);
+            writer.UInt64(3, source.Identity.Inode);
+            writer.Int64(4, c.FirstOffset);
+            writer.UInt64(5, source.Generation);
+            writer.EndMessage(src);
+            var body = writer.BeginMessage(13);
+            c.State.WriteTo(ref writer, c.Start, WindowSeconds, _formatName, c.Malformed, c.Late);
+            writer.EndMessage(body);
+            evt.SetLength(writer.Position);
+            into.Add(evt);
+            Release(c.State);
+        }
+
+        _ready.Clear();
+    }
+
+    private void Release(AccessWindowState state)
+    {
+        state.Reset();
+        _statePool.Push(state);
+    }
+
+    private ReadOnlySpan<byte> PathBytes(string path)
+    {
+        if (!ReferenceEquals(path, _path))
+        {
+            // A file's windows share its path string: encode it once per file, not per event.
+            _path = path;
+            _pathBytes = Encoding.UTF8.GetBytes(path);
+        }
+
+        return _pathBytes;
     }
 
     private void CountMalformed()
@@ -461,17 +488,6 @@ public sealed class AccessWindowAggregator
         return true;
     }
 
-    private static KeyCacheSlot[] CreateKeyCache()
-    {
-        var cache = new KeyCacheSlot[KeyCacheSize];
-        for (var i = 0; i < cache.Length; i++)
-        {
-            cache[i] = new KeyCacheSlot();
-        }
-
-        return cache;
-    }
-
     private static ReadOnlySpan<byte> Slot(ReadOnlySpan<byte> line, ReadOnlySpan<Range> values, int slot) =>
         slot >= 0 ? line[values[slot]] : default;
 
@@ -499,5 +515,16 @@ public sealed class AccessWindowAggregator
         }
 
         return v;
+    }
+
+    /// <summary>A closed window waiting to be drained: its state stays out of the pool until then.</summary>
+    private readonly record struct Closed(AccessWindowState State, long Start, long FirstOffset, ulong Malformed, bool Late);
+
+    /// <summary>Ordinal order of the windows' <c>server '\n' upstream</c> bytes.</summary>
+    private sealed class KeyOrder : IComparer<AccessWindowState>
+    {
+        public static readonly KeyOrder Instance = new();
+
+        public int Compare(AccessWindowState? x, AccessWindowState? y) => x!.Key.SequenceCompareTo(y!.Key);
     }
 }

@@ -5,16 +5,26 @@ namespace Fleet502.Agent.Sources.NginxAccessLog;
 
 /// <summary>
 /// Fixed log-linear histogram of milliseconds: exact below 64 ms, then 32 buckets per power of two
-/// (about 3 % relative error) up to 2^32 ms. Adding never allocates; quantiles walk 896 counters.
+/// (about 3 % relative error) up to 2^32 ms. A window usually sees a handful of values: the first
+/// <see cref="SmallCount"/> are kept as they are and the quantile is read off the sorted values (the same
+/// bucket midpoint the counters would give), so a small window neither clears nor walks 896 counters.
+/// Past that the counters are taken from <c>spare</c> (the aggregator's, shared by its windows: only the few
+/// busy windows need counters) and given back cleared; only their touched range is walked and cleared.
 /// </summary>
-public sealed class LatencyHistogram
+public sealed class LatencyHistogram(Stack<uint[]>? spare = null)
 {
+    public const int SmallCount = 32;
+
     private const int Linear = 64;
     private const int SubBucketBits = 5;
     private const int SubBuckets = 1 << SubBucketBits;
     public const int BucketCount = Linear + (32 - 6) * SubBuckets;
 
-    private readonly uint[] _counts = new uint[BucketCount];
+    private readonly uint[] _small = new uint[SmallCount];
+    private uint[]? _counts;
+    private bool _spilled;
+    private int _low = BucketCount;
+    private int _high = -1;
 
     public ulong Count { get; private set; }
 
@@ -22,12 +32,40 @@ public sealed class LatencyHistogram
 
     public void Add(uint milliseconds)
     {
-        _counts[Bucket(milliseconds)]++;
-        Count++;
-        if (milliseconds > Max)
+        if (!_spilled)
         {
-            Max = milliseconds;
+            if (Count < SmallCount)
+            {
+                _small[Count] = milliseconds;
+                Count++;
+                Max = Math.Max(Max, milliseconds);
+                return;
+            }
+
+            Spill();
         }
+
+        Count++;
+        Max = Math.Max(Max, milliseconds);
+        CountBucket(milliseconds);
+    }
+
+    private void Spill()
+    {
+        _counts ??= spare is { Count: > 0 } ? spare.Pop() : new uint[BucketCount];
+        _spilled = true;
+        foreach (var v in _small)
+        {
+            CountBucket(v);
+        }
+    }
+
+    private void CountBucket(uint milliseconds)
+    {
+        var b = Bucket(milliseconds);
+        _counts![b]++;
+        _low = Math.Min(_low, b);
+        _high = Math.Max(_high, b);
     }
 
     /// <summary>The value at quantile <paramref name="q"/> (0..1): the middle of its bucket, never above the maximum.</summary>
@@ -40,19 +78,32 @@ public sealed class LatencyHistogram
 
         var rank = (ulong)Math.Ceiling(q * Count);
         rank = Math.Clamp(rank, 1, Count);
-        ulong seen = 0;
-        for (var b = 0; b < BucketCount; b++)
+        if (!_spilled)
         {
-            seen += _counts[b];
+            // Order does not matter to the histogram: sort in place and take the rank-th value's bucket.
+            var values = _small.AsSpan(0, (int)Count);
+            values.Sort();
+            return Middle(Bucket(values[(int)rank - 1]));
+        }
+
+        ulong seen = 0;
+        for (var b = _low; b <= _high; b++)
+        {
+            seen += _counts![b];
             if (seen >= rank)
             {
-                var lower = Lower(b);
-                var width = b < Linear ? 1u : 1u << ((b - Linear) / SubBuckets + 6 - SubBucketBits);
-                return Math.Min(Max, lower + (width - 1) / 2);
+                return Middle(b);
             }
         }
 
         return Max;
+    }
+
+    private uint Middle(int b)
+    {
+        var lower = Lower(b);
+        var width = b < Linear ? 1u : 1u << ((b - Linear) / SubBuckets + 6 - SubBucketBits);
+        return Math.Min(Max, lower + (width - 1) / 2);
     }
 
     public LatencyQuantiles ToProto() => new()
@@ -66,9 +117,18 @@ public sealed class LatencyHistogram
 
     public void Reset()
     {
-        if (Count > 0)
+        if (_spilled)
         {
-            Array.Clear(_counts);
+            _counts.AsSpan(_low, _high - _low + 1).Clear();
+            if (spare is not null)
+            {
+                spare.Push(_counts!);
+                _counts = null;
+            }
+
+            _spilled = false;
+            _low = BucketCount;
+            _high = -1;
         }
 
         Count = 0;

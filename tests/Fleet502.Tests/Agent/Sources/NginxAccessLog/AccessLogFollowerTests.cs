@@ -1,4 +1,5 @@
 using Fleet502.Agent.Platform;
+using Fleet502.Agent.Shipping;
 using Fleet502.Agent.Sources.NginxAccessLog;
 using Fleet502.Agent.Tailing;
 using Fleet502.Protos.V1;
@@ -29,13 +30,13 @@ public sealed class AccessLogFollowerTests : IDisposable
         var state = Path.Combine(_dir, "state");
         using (var follower = Follower(log, state, pending, time))
         {
-            follower.Poll(ready);
+            Poll(follower, ready);
             // 10:00:11 is not 2 s past the first period's end yet.
             Assert.Empty(ready);
             Assert.Equal(3, pending.Count);
 
             time.Advance(TimeSpan.FromSeconds(30));
-            follower.Poll(ready);
+            Poll(follower, ready);
             Assert.Equal(3, ready.Count);
             Assert.Equal(1, follower.Malformed);
             var first = ready.Where(e => e.AccessWindow.Start.Seconds % 60 == 0).ToList();
@@ -62,12 +63,26 @@ public sealed class AccessLogFollowerTests : IDisposable
         var again = new List<Event>();
         using (var follower = Follower(log, state, new PendingOffsets(), time))
         {
-            follower.Poll(again);
+            Poll(follower, again);
             time.Advance(TimeSpan.FromSeconds(30));
-            follower.Poll(again);
+            Poll(follower, again);
         }
 
         Assert.Equal(ready.Single(e => e.Source.Offset == thirdOffset).AccessWindow, Assert.Single(again).AccessWindow);
+    }
+
+    // The follower writes each window's event as protobuf bytes, as the queue carries it: decode them back.
+    private static void Poll(AccessLogFollower follower, List<Event> into)
+    {
+        var encoded = new List<EncodedEvent>();
+        follower.Poll(encoded);
+        foreach (var evt in encoded)
+        {
+            var decoded = evt.ToEvent();
+            Assert.Equal(new SourcePosition(new FileIdentity(decoded.Source.Device, decoded.Source.Inode), decoded.Source.Generation, decoded.Source.Offset), evt.Source);
+            into.Add(decoded);
+            EncodedEventPool.Return(evt);
+        }
     }
 
     private static AccessLogFollower Follower(string log, string state, PendingOffsets pending, TimeProvider time) =>
