@@ -106,11 +106,8 @@ public sealed class AccessLogFollower : IDisposable
         {
             if (!_files.TryGetValue((file.Identity, file.Generation), out windows))
             {
-                var identity = file.Identity;
-                var generation = file.Generation;
-                windows = new FileWindows(file.Path, identity, generation,
-                    new AccessWindowAggregator(_target.Format, first => _pending.Add(identity, generation, first)));
-                _files[(identity, generation)] = windows;
+                windows = NewFileWindows(file);
+                _files[(file.Identity, file.Generation)] = windows;
             }
 
             _last = windows;
@@ -121,6 +118,15 @@ public sealed class AccessLogFollower : IDisposable
         {
             Malformed++;
         }
+    }
+
+    // Its own method: a lambda in OnLine made the compiler allocate the closure on every line.
+    private FileWindows NewFileWindows(TailedFile file)
+    {
+        var identity = file.Identity;
+        var generation = file.Generation;
+        return new FileWindows(file.Path, identity, generation,
+            new AccessWindowAggregator(_target.Format, first => _pending.Add(identity, generation, first)));
     }
 
     public void Dispose() => _tailer.Dispose();
