@@ -19,6 +19,11 @@ internal sealed class Correlator
     private readonly CollectorDatabase _database;
     private readonly Topology _topology = new();
     private readonly Dictionary<IncidentKey, Incident> _active = [];
+
+    // The newest symptom of each active incident, so state that arrives after it can be re-read
+    // against it (a restart seen after the crash's 502). In memory only: after a restart the next
+    // symptom brings it back.
+    private readonly Dictionary<string, Symptom> _lastSymptom = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AgentLiveness> _liveness = new(StringComparer.Ordinal); // open, or resolved recently enough to re-open
     private readonly RuleSet _rules;
     private readonly IncidentStore _incidents;
@@ -127,6 +132,47 @@ internal sealed class Correlator
                     : change;
             }
         }
+
+        if (events.Any(e => e.BodyCase is Event.BodyOneofCase.ServiceState or Event.BodyOneofCase.OomKill
+            or Event.BodyOneofCase.FpmPool or Event.BodyOneofCase.ListenerSnapshot))
+        {
+            Reconsider(agentId, changed);
+        }
+    }
+
+    /// <summary>
+    /// New state of a host re-reads the open incidents it owns against their newest symptom, so
+    /// evidence that arrives after the errors (supervisord's restart, an OOM kill, the pool's status)
+    /// joins the incident without waiting for another failure. The cause never changes here: a
+    /// different verdict would be a different incident, and only a new symptom may open that.
+    /// </summary>
+    private void Reconsider(string agentId, Dictionary<string, Change> changed)
+    {
+        foreach (var incident in _active.Values)
+        {
+            if (incident.Status != IncidentStatus.Open || changed.ContainsKey(incident.Id)
+                || (incident.OwnerAgentId != agentId && incident.Key.LocalTo != agentId)
+                || !_lastSymptom.TryGetValue(incident.Id, out var last))
+            {
+                continue;
+            }
+
+            var symptom = last with { Reporter = _topology.Get(last.Reporter.AgentId) ?? last.Reporter, Fleet = _topology.Hosts };
+            var owner = _topology.ResolveOwner(symptom.Target, symptom.Reporter);
+            var rule = _rules.Named(incident.Rule);
+            if (rule.Evaluate(symptom, owner) is not { } verdict || verdict.Cause != incident.Cause
+                || (verdict.Headline == incident.Headline && verdict.Evidence.SequenceEqual(incident.StateEvidence)))
+            {
+                continue;
+            }
+
+            incident.Confidence = verdict.Confidence;
+            incident.Headline = verdict.Headline;
+            incident.Fix = verdict.Fix;
+            incident.StateEvidence.Clear();
+            incident.StateEvidence.AddRange(verdict.Evidence);
+            changed[incident.Id] = new Change(incident, ChangeKind.Updated);
+        }
     }
 
     /// <summary>Resolves open incidents that were quiet for the quiet period and whose target is healthy.</summary>
@@ -161,6 +207,7 @@ internal sealed class Correlator
         foreach (var stale in _active.Where(p => p.Value.ResolvedAt is { } at && now - at > _options.ReopenWindow).ToList())
         {
             _active.Remove(stale.Key);
+            _lastSymptom.Remove(stale.Value.Id);
         }
 
         return resolved;
@@ -193,6 +240,7 @@ internal sealed class Correlator
         }
 
         Record(incident, symptom, rule, verdict, owner, now);
+        _lastSymptom[incident.Id] = symptom;
         return new Change(incident, kind);
     }
 

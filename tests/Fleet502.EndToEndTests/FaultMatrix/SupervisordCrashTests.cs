@@ -8,8 +8,8 @@ namespace Fleet502.EndToEndTests.FaultMatrix;
 /// <summary>
 /// Scenario 6: the backend (real php under real supervisord, program "ledger") is killed with
 /// SIGKILL while it serves slow requests, and supervisord restarts it. The requests in flight get a
-/// 502 (nginx: the upstream closed the connection) and the incident is upstream_crash; once the
-/// restarted backend serves again, it resolves.
+/// 502 (nginx: the upstream closed the connection) and the incident is upstream_crash, citing the
+/// restart once the agent has sampled it; once the restarted backend serves again, it resolves.
 /// </summary>
 public sealed class SupervisordCrashTests(ITestOutputHelper output)
 {
@@ -43,6 +43,16 @@ public sealed class SupervisordCrashTests(ITestOutputHelper output)
             // supervisord restarted it (a new pid), and it serves again.
             await SupervisedPhpServer.WaitForPortAsync(port);
             Assert.NotEqual(pid, await PidAsync(backend));
+
+            // The agent samples supervisord after the 502: that restart joins the open incident's evidence.
+            var id = incident.GetProperty("id").GetString()!;
+            var restartDeadline = DateTime.UtcNow + FaultStack.IncidentTimeout;
+            while (!FaultStack.EvidenceText(await stack.IncidentAsync(id)).Contains("ledger restarted at", StringComparison.Ordinal))
+            {
+                Assert.True(DateTime.UtcNow < restartDeadline, "the incident never cited supervisord's restart: " + FaultStack.EvidenceText(await stack.IncidentAsync(id)));
+                await Task.Delay(250);
+            }
+
             Assert.All(await stack.GetManyAsync("/ledger/", 3), s => Assert.Equal(200, s));
             await stack.AssertResolvesAsync(incident.GetProperty("id").GetString()!);
         });

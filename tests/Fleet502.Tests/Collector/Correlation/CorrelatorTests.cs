@@ -41,6 +41,45 @@ public sealed class CorrelatorTests : IDisposable
     }
 
     [Fact]
+    public void UpstreamCrash_RestartReportedAfterTheErrors_JoinsTheOpenIncidentsEvidence()
+    {
+        var ledger = TcpListener("127.0.0.1", 3000, "php");
+        ledger.Pid = 4100;
+        ledger.Service = "ledger";
+        _harness.Hello("web-1");
+        _harness.Observe("web-1", Listeners(1, T0, ledger), Service(2, T0, "ledger", pid: 4100, restarts: 0, since: T0.AddMinutes(-10)));
+        _harness.Observe("web-1", Error(3, T0.AddSeconds(5), Cause.UpstreamCrash, Tcp("127.0.0.1:3000"), 1, 502, "shop.example.com",
+            "upstream prematurely closed connection while reading response header from upstream"));
+
+        var before = Assert.Single(_harness.AllIncidents);
+        Assert.Equal(Cause.UpstreamCrash, before.Cause);
+        Assert.DoesNotContain(before.StateEvidence, e => e.Text.Contains("restarted", StringComparison.Ordinal));
+
+        // supervisord's new process is sampled two seconds later; no new error follows.
+        var restarted = TcpListener("127.0.0.1", 3000, "php");
+        restarted.Pid = 4177;
+        restarted.Service = "ledger";
+        _harness.Observe("web-1", Service(4, T0.AddSeconds(7), "ledger", pid: 4177, restarts: 1, since: T0.AddSeconds(6)), Listeners(5, T0.AddSeconds(7), restarted));
+
+        var after = Assert.Single(_harness.AllIncidents);
+        Assert.Equal(before.Id, after.Id);
+        Assert.Equal(1, after.ErrorCount); // state adds evidence, never errors
+        Assert.Contains(after.StateEvidence, e => e.Text == "web-1: ledger restarted at 12:03:07 (1 restarts)");
+        Assert.StartsWith("upstream crash: ledger on web-1 restarted at 12:03:07", after.Headline, StringComparison.Ordinal);
+    }
+
+    private static Event Service(ulong seq, DateTimeOffset time, string name, int pid, uint restarts, DateTimeOffset since) => new()
+    {
+        Seq = seq,
+        Time = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(time),
+        ServiceState = new ServiceState
+        {
+            Supervisor = SupervisorKind.Supervisord, Name = name, Status = ServiceStatus.Running, MainPid = pid, Restarts = restarts,
+            StateSince = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(since), RawState = "RUNNING",
+        },
+    };
+
+    [Fact]
     public void BackendDown_ListenerPresentInALaterSnapshot_OpensNothing()
     {
         _harness.Hello("web-1");
