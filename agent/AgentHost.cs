@@ -83,6 +83,9 @@ public static class AgentHost
                     && Positive(o.Collector.MaxReconnectDelay) && Positive(o.Nginx.ConfigRefreshInterval) && o.Nginx.CoalesceWindow >= TimeSpan.Zero && o.Nginx.CoalesceWindow <= TimeSpan.FromSeconds(10)
                     && o.PhpFpm.CoalesceWindow >= TimeSpan.Zero && o.PhpFpm.CoalesceWindow <= TimeSpan.FromSeconds(10),
                 "intervals must be positive durations (\"00:00:02\") and Nginx:CoalesceWindow and PhpFpm:CoalesceWindow at most 10 s")
+            .Validate(o => Positive(o.Probes.Interval) && o.Probes.Targets.All(t =>
+                    Uri.TryCreate(t.Url, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" && !string.IsNullOrWhiteSpace(t.Origin)),
+                "Probes:Interval must be positive and each Probes:Targets entry needs an absolute http(s) Url and an Origin (host:port)")
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
 
@@ -98,6 +101,7 @@ public static class AgentHost
         builder.Services.AddHostedService<KernelLogSource>();
         builder.Services.AddHostState();
         builder.Services.AddHostedService<Sources.Heartbeat.HeartbeatSource>();
+        builder.Services.AddHostedService<Sources.Probes.CdnProbeSource>();
         return builder.Build();
     }
 

@@ -44,4 +44,7 @@ public sealed class AgentOptions
 
     [Required]
     public Sources.Heartbeat.HeartbeatOptions Heartbeat { get; set; } = new();
+
+    [Required]
+    public Sources.Probes.ProbeOptions Probes { get; set; } = new();
 }

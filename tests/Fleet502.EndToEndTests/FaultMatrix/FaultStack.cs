@@ -337,6 +337,34 @@ public sealed partial class FaultStack : IDisposable
         return process;
     }
 
+    /// <summary>
+    /// Starts a second agent, "edge-probe", whose only job is to probe <paramref name="url"/> through
+    /// the CDN every second (and sample this host's listeners, so the origin's state is known).
+    /// </summary>
+    public async Task StartProbeAgentAsync(string url, string origin)
+    {
+        var state = Dir.File("probe-state");
+        Directory.CreateDirectory(state);
+        var config = $$"""
+            {
+              "AgentId": "edge-probe",
+              "Hostname": "edge-probe",
+              "StateDirectory": "{{state}}",
+              "Collector": { "Url": "{{CollectorGrpcUrl}}", "Token": "{{CollectorServer.AgentToken}}", "MaxReconnectDelay": "00:00:01" },
+              "Nginx": { "ErrorLogs": [], "AccessLogs": [], "ReadConfig": false },
+              "Listeners": { "SampleInterval": "00:00:00.500" },
+              "Supervisors": { "Supervisord": { "Enabled": false }, "Systemd": { "Enabled": false }, "Docker": { "Enabled": false }, "Pm2": { "Enabled": false } },
+              "PhpFpm": { "FollowErrorLog": false },
+              "Kernel": { "Enabled": false },
+              "Probes": { "Interval": "00:00:01", "Targets": [ { "Url": "{{url}}", "Origin": "{{origin}}" } ] }
+            }
+            """;
+        var configPath = Dir.File("probe-agent.json");
+        await File.WriteAllTextAsync(configPath, config);
+        var process = Own(new ChildProcess("probe-agent", "dotnet", [RepoPaths.AgentDll, "--config", configPath]));
+        await process.WaitForLineAsync(l => l.Contains("Connected to the collector", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+    }
+
     private async Task<ChildProcess> StartAgentAsync(string grpcUrl, string? supervisordSocket)
     {
         var state = Dir.File("agent-state");
