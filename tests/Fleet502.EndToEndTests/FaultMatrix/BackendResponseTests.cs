@@ -22,6 +22,7 @@ public sealed class BackendResponseTests(ITestOutputHelper output)
         {
             Assert.All(await stack.GetManyAsync("/api/cart", 3), s => Assert.Equal(502, s));
             var incident = await stack.AssertIncidentAsync("upstream_crash", $"127.0.0.1:{port}", "upstream prematurely closed connection");
+            await stack.AssertDoctorAgreesAsync(incident); // doctor, run as a new user would, names the same cause
 
             backend.Behavior = ScriptedBackend.AnswerOk;
             Assert.All(await stack.GetManyAsync("/api/cart", 3), s => Assert.Equal(200, s));
@@ -41,6 +42,7 @@ public sealed class BackendResponseTests(ITestOutputHelper output)
         {
             Assert.All(await stack.GetManyAsync("/profile", 3), s => Assert.Equal(502, s));
             var incident = await stack.AssertIncidentAsync("invalid_header", $"127.0.0.1:{port}", "upstream sent invalid header");
+            await stack.AssertDoctorAgreesAsync(incident); // doctor, run as a new user would, names the same cause
 
             backend.Behavior = ScriptedBackend.AnswerOk;
             Assert.All(await stack.GetManyAsync("/profile", 3), s => Assert.Equal(200, s));
@@ -69,6 +71,7 @@ public sealed class BackendResponseTests(ITestOutputHelper output)
             }
 
             var incident = await stack.AssertIncidentAsync("http09_response", $"127.0.0.1:{port}", "upstream sent no valid HTTP/1.0 header");
+            await stack.AssertDoctorAgreesAsync(incident); // doctor, run as a new user would, names the same cause
 
             backend.Behavior = ScriptedBackend.AnswerOk;
             Assert.All(await stack.GetManyAsync("/profile", 3), s => Assert.Equal(200, s));
@@ -89,6 +92,7 @@ public sealed class BackendResponseTests(ITestOutputHelper output)
         {
             Assert.All(await stack.GetManyAsync("/login", 3), s => Assert.Equal(502, s));
             var incident = await stack.AssertIncidentAsync("header_too_big", $"127.0.0.1:{port}", "upstream sent too big header");
+            await stack.AssertDoctorAgreesAsync(incident); // doctor, run as a new user would, names the same cause
             Assert.Equal("load_balancer", incident.GetProperty("tier").GetString());
 
             backend.Behavior = ScriptedBackend.AnswerOk;
@@ -109,6 +113,7 @@ public sealed class BackendResponseTests(ITestOutputHelper output)
             // 504 from nginx's own timer, not 502.
             Assert.All(await stack.GetManyAsync("/report", 3, parallel: true), s => Assert.Equal(504, s));
             var incident = await stack.AssertIncidentAsync("upstream_timeout", $"127.0.0.1:{port}", "upstream timed out");
+            await stack.AssertDoctorAgreesAsync(incident); // doctor, run as a new user would, names the same cause
             Assert.Contains("× 504", incident.GetProperty("summary").GetString(), StringComparison.Ordinal);
 
             backend.Behavior = ScriptedBackend.AnswerOk;

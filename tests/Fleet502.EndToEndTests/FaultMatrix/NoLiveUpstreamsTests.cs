@@ -26,6 +26,7 @@ public sealed class NoLiveUpstreamsTests(ITestOutputHelper output)
             // find no live server at all.
             Assert.All(await stack.GetManyAsync("/orders", 6), s => Assert.Equal(502, s));
             var incident = await stack.AssertIncidentAsync("no_live_upstreams", "orders_pool", "no live upstreams");
+            await stack.AssertDoctorAgreesAsync(incident); // doctor, run as a new user would, names the same cause
             Assert.Equal("load_balancer", incident.GetProperty("tier").GetString());
 
             // The refusals that marked the servers failed are their own incidents.

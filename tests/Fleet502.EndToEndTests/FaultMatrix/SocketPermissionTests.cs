@@ -25,6 +25,7 @@ public sealed class SocketPermissionTests(ITestOutputHelper output)
         {
             Assert.All(await stack.GetManyAsync("/checkout", 3), s => Assert.Equal(502, s));
             var incident = await stack.AssertIncidentAsync("socket_permission", "unix:" + socket, "(13: Permission denied)");
+            await stack.AssertDoctorAgreesAsync(incident); // doctor, run as a new user would, names the same cause
             Assert.Equal("app", incident.GetProperty("tier").GetString());
 
             // The fix: let nginx's user connect.

@@ -38,6 +38,7 @@ public sealed class SupervisordCrashTests(ITestOutputHelper output)
             Assert.Equal(502, await inFlight);
 
             var incident = await stack.AssertIncidentAsync("upstream_crash", $"127.0.0.1:{port}", "upstream prematurely closed connection");
+            await stack.AssertDoctorAgreesAsync(incident); // doctor, run as a new user would, names the same cause
             Assert.Equal("app", incident.GetProperty("tier").GetString());
 
             // supervisord restarted it (a new pid), and it serves again.
