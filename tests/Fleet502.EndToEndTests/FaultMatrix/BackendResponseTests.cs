@@ -94,6 +94,9 @@ public sealed class BackendResponseTests(ITestOutputHelper output)
             var incident = await stack.AssertIncidentAsync("header_too_big", $"127.0.0.1:{port}", "upstream sent too big header");
             await stack.AssertDoctorAgreesAsync(incident); // doctor, run as a new user would, names the same cause
             Assert.Equal("load_balancer", incident.GetProperty("tier").GetString());
+            var detail = await stack.IncidentAsync(incident.GetProperty("id").GetString()!);
+            Assert.Contains("has proxy_buffer_size 1k", FaultStack.EvidenceText(detail), StringComparison.Ordinal); // the configured size, from nginx -T
+            Assert.Matches(@"proxy_buffer_size \d+k; proxy_buffers 8 \d+k", detail.GetProperty("fix").GetString()); // and the values to set
 
             backend.Behavior = ScriptedBackend.AnswerOk;
             Assert.All(await stack.GetManyAsync("/login", 3), s => Assert.Equal(200, s));

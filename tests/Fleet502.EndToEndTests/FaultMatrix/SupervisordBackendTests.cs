@@ -59,9 +59,11 @@ public sealed class SupervisordBackendTests(ITestOutputHelper output)
             // The first errors may be judged against a listener snapshot from before the stop ("was
             // listening at ..."); traffic that keeps failing is judged against a newer one.
             var deadline = DateTime.UtcNow + FaultStack.IncidentTimeout;
-            while (!FaultStack.EvidenceText(incident).Contains($"nothing listens on 127.0.0.1:{port}", StringComparison.Ordinal))
+            // The supervisor's state is part of the evidence: supervisord says the program was stopped.
+            while (!FaultStack.EvidenceText(incident).Contains($"nothing listens on 127.0.0.1:{port}", StringComparison.Ordinal)
+                || !FaultStack.EvidenceText(incident).Contains("orders was stopped at", StringComparison.Ordinal))
             {
-                Assert.True(DateTime.UtcNow < deadline, "the evidence never showed the port without a listener: " + incident);
+                Assert.True(DateTime.UtcNow < deadline, "the evidence never showed the port without a listener and the program stopped: " + incident);
                 Assert.Equal(502, await stack.GetStatusAsync("/orders"));
                 await Task.Delay(500);
                 incident = await stack.IncidentAsync(id);
