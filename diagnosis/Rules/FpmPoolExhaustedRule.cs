@@ -65,7 +65,9 @@ public sealed class FpmPoolExhaustedRule : IDiagnosisRule
         if (owner is not null && FindPool(owner, target) is { } timed)
         {
             var pool = timed.Value;
-            return pool.ListenQueue == 0 && pool.IdleProcesses > 0
+            // The child answering the status request counts itself active: a one-child pool with
+            // one active child and no queue is idle.
+            return pool.ListenQueue == 0 && (pool.IdleProcesses > 0 || pool.ActiveProcesses <= 1)
                 ? new EvidenceItem(timed.At, owner.Hostname, "php-fpm", $"{owner.Hostname}: pool {pool.Pool} has {pool.IdleProcesses} idle children and no listen queue")
                 : null;
         }

@@ -72,7 +72,8 @@ public sealed partial class FaultStack : IDisposable
     /// False runs nginx's workers as they run on a real host started by root: as nobody (no <c>user</c> directive).
     /// </param>
     /// <param name="supervisordSocket">The supervisord socket the agent asks; null disables supervisord.</param>
-    public async Task StartAsync(string serverBody, string httpExtra = "", bool workersAsRoot = true, string? supervisordSocket = null)
+    /// <param name="agentExtra">More agent settings, as JSON properties ("\"PhpFpm\": {...},").</param>
+    public async Task StartAsync(string serverBody, string httpExtra = "", bool workersAsRoot = true, string? supervisordSocket = null, string agentExtra = "")
     {
         NginxPort = Ports.Free();
         _workersAsRoot = workersAsRoot;
@@ -83,7 +84,7 @@ public sealed partial class FaultStack : IDisposable
         await WaitForPortAsync(NginxPort, _nginx);
 
         _collector = await StartCollectorAsync();
-        _agent = await StartAgentAsync(CollectorGrpcUrl!, supervisordSocket);
+        _agent = await StartAgentAsync(CollectorGrpcUrl!, supervisordSocket, agentExtra);
     }
 
     private string? CollectorGrpcUrl { get; set; }
@@ -365,7 +366,7 @@ public sealed partial class FaultStack : IDisposable
         await process.WaitForLineAsync(l => l.Contains("Connected to the collector", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
     }
 
-    private async Task<ChildProcess> StartAgentAsync(string grpcUrl, string? supervisordSocket)
+    private async Task<ChildProcess> StartAgentAsync(string grpcUrl, string? supervisordSocket, string agentExtra)
     {
         var state = Dir.File("agent-state");
         Directory.CreateDirectory(state);
@@ -390,6 +391,7 @@ public sealed partial class FaultStack : IDisposable
                 "Supervisord": { {{supervisord}} },
                 "Systemd": { "Enabled": false }, "Docker": { "Enabled": false }, "Pm2": { "Enabled": false }
               },
+              {{agentExtra}}
               "Kernel": { "Enabled": false }
             }
             """;

@@ -34,6 +34,7 @@ public sealed class PhpFpmPoolTests(ITestOutputHelper output)
             listen.backlog = 1
             pm = static
             pm.max_children = 1
+            pm.status_path = /fpm-status
             """);
         // -R: the pool runs as root, which php-fpm refuses without it.
         var fpm = stack.Own(new ChildProcess("php-fpm", PhpFpm, ["-R", "-n", "-y", conf, "-F"]));
@@ -44,7 +45,11 @@ public sealed class PhpFpmPoolTests(ITestOutputHelper output)
                 fastcgi_param SCRIPT_FILENAME {{script}};
                 fastcgi_pass unix:{{socket}};
             }
-            """);
+            """,
+            // Zero pool configuration: the agent finds the pool, its status path and its limit in the pool file.
+            agentExtra: $$"""
+                "PhpFpm": { "FollowErrorLog": false, "SampleInterval": "00:00:00.500", "PoolFiles": ["{{conf}}"] },
+                """);
         await stack.RunAsync(async () =>
         {
             Assert.Equal(200, await stack.GetStatusAsync("/"));
@@ -55,6 +60,9 @@ public sealed class PhpFpmPoolTests(ITestOutputHelper output)
             Assert.Contains(200, statuses);
             var incident = await stack.AssertIncidentAsync("fpm_pool_exhausted", "unix:" + socket, "(11: Resource temporarily unavailable)");
             await stack.AssertDoctorAgreesAsync(incident);
+            var detail = await stack.IncidentAsync(incident.GetProperty("id").GetString()!);
+            Assert.Contains("pool [app] is configured with pm.max_children = 1", FaultStack.EvidenceText(detail), StringComparison.Ordinal);
+            Assert.Contains("pm.max_children = ", detail.GetProperty("fix").GetString(), StringComparison.Ordinal);
 
             // The load is gone: one request at a time is served by the one child.
             Assert.All(await stack.GetManyAsync("/", 3), s => Assert.Equal(200, s));

@@ -46,6 +46,17 @@ public sealed class FpmPoolExhaustedRuleTests
     }
 
     [Fact]
+    public void Recovery_OfAOneChildPool_CountsTheStatusRequestItself()
+    {
+        var target = Fleet502.Diagnosis.TargetAddress.Parse(Socket);
+        var quiet = Host("web-1", T0, []).WithPool(T0, new FpmPool { Endpoint = Socket, Pool = "app", ActiveProcesses = 1, TotalProcesses = 1, MaxChildren = 1 });
+        var queued = Host("web-1", T0, []).WithPool(T0, new FpmPool { Endpoint = Socket, Pool = "app", ActiveProcesses = 1, TotalProcesses = 1, ListenQueue = 2 });
+
+        Assert.NotNull(Rule.ConfirmRecovery(target, quiet, T0));
+        Assert.Null(Rule.ConfirmRecovery(target, queued, T0));
+    }
+
+    [Fact]
     public void NoPoolSampled_BacklogFullStaysBacklogFull()
     {
         var web = Host("web-1", T0, []);
