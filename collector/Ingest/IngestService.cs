@@ -62,7 +62,7 @@ internal sealed class IngestService(
 
         try
         {
-            while (await requestStream.MoveNext(cancellationToken))
+            while (await NextAsync(requestStream, cancellationToken))
             {
                 if (requestStream.Current.Batch is not { } batch)
                 {
@@ -79,6 +79,27 @@ internal sealed class IngestService(
         {
             correlator.SetConnected(agent.Id, connected: false);
             Log.AgentDisconnected(logger, agent.Id);
+        }
+    }
+
+    /// <summary>
+    /// The agent's next message; false when the stream ended, including when the agent reset it
+    /// (stopped, restarted, network cut): an ordinary disconnect, not a server error. What it sent
+    /// and was not acked, it sends again.
+    /// </summary>
+    private static async Task<bool> NextAsync(IAsyncStreamReader<AgentMessage> requestStream, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await requestStream.MoveNext(cancellationToken);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 
