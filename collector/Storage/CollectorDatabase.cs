@@ -10,7 +10,11 @@ namespace Fleet502.Collector.Storage;
 internal sealed class CollectorDatabase : IDisposable
 {
     public const string Agents = "agents";
-    public const string Events = "events";
+    public const string EventChunks = "event_chunks";
+    public const string Lines = "lines";
+
+    /// <summary>One document per event, as collectors before chunks stored them: only expired by retention.</summary>
+    public const string LegacyEvents = "events";
     public const string Incidents = "incidents";
     public const string Outbox = "outbox";
 
@@ -60,12 +64,16 @@ internal sealed class CollectorDatabase : IDisposable
                 {
                     _afterCommit.Clear();
                     Database.Rollback();
+                    RolledBack?.Invoke();
                 }
 
                 throw;
             }
         }
     }
+
+    /// <summary>Raised after a write rolled back: caches of what is stored must forget what it added.</summary>
+    public event Action? RolledBack;
 
     public void Write(Action<LiteDatabase> write) => Write(db =>
     {
@@ -102,14 +110,8 @@ internal sealed class CollectorDatabase : IDisposable
 
     private void EnsureIndexes()
     {
-        var events = Collection(Events); // _id is "agent/seq": unique per (agent, seq) without another index
-        // LiteDB's skip lists walk every equal key on insert: an index whose key repeats (a storm's
-        // events share a log second; sampled state has no line) makes ingest quadratic. Both
-        // indexed keys are unique per event: "tkey" is the time plus the id, "line" falls back to the id.
-        events.DropIndex("time"); // false when absent (databases made after this change)
-
-        events.EnsureIndex("tkey");
-        events.EnsureIndex("line");
+        Collection(EventChunks).EnsureIndex("tkey"); // _id is "agent/first seq"; tkey (newest time + id) is unique
+        Collection(Lines).EnsureIndex("updated");
 
         var incidents = Collection(Incidents);
         incidents.EnsureIndex("status");

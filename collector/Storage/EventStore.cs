@@ -1,6 +1,3 @@
-using System.Text;
-using Fleet502.Diagnosis;
-using Fleet502.Collector.Correlation;
 using Fleet502.Collector.Ingest;
 using Fleet502.Protos.V1;
 using Google.Protobuf;
@@ -9,17 +6,27 @@ using LiteDB;
 namespace Fleet502.Collector.Storage;
 
 /// <summary>
-/// The <c>events</c> collection: every event once per (agent, seq), as its protobuf bytes plus the
-/// columns that queries and retention need. The id is "agent/seq" (seq zero-padded), so the primary
-/// key itself keeps (agent, seq) unique and in order; secondary indexes are few because each one
-/// costs on every insert, and a storm brings thousands of events a second.
+/// The <c>event_chunks</c> collection: every event once per (agent, seq), stored as protobuf in
+/// chunks, one document per agent batch and UTC hour, with the columns that queries and retention
+/// need. A storm's events then cost one document write per agent batch, not one per event (a
+/// per-event document with its index entries caps ingest at a few thousand events a second).
 /// </summary>
-internal sealed class EventStore(CollectorDatabase database, AgentStore agents)
+/// <remarks>
+/// The id is "agent/first seq" (zero-padded), so an agent's chunks sort in seq order; "tkey" is the
+/// chunk's newest event time plus the id (unique, which LiteDB's skip lists need to stay fast).
+/// Retention drops a chunk once its newest event is older than the cutoff: events go an hour at a time.
+/// </remarks>
+internal sealed class EventStore(CollectorDatabase database, AgentStore agents, LineIndex lines)
 {
-    private readonly ILiteCollection<BsonDocument> _events = database.Collection(CollectorDatabase.Events);
+    private static readonly HashSet<Event.BodyOneofCase> StateBodies =
+    [
+        Event.BodyOneofCase.ListenerSnapshot, Event.BodyOneofCase.ServiceState, Event.BodyOneofCase.FpmPool,
+        Event.BodyOneofCase.OomKill, Event.BodyOneofCase.ProxyConfig, Event.BodyOneofCase.AccessWindow,
+    ];
 
-    // Parsed once: LiteDB parses an expression string on every call. Only used under the write lock.
-    private readonly BsonExpression _lineEquals = BsonExpression.Create("$.line = @0");
+    private static readonly HashSet<string> StateKinds = [.. StateBodies.Select(EventKind.Of)];
+
+    private readonly ILiteCollection<BsonDocument> _chunks = database.Collection(CollectorDatabase.EventChunks);
 
     /// <summary>
     /// Stores the events whose seq is above the agent's last stored seq and advances it, in one
@@ -31,9 +38,10 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents)
     {
         var lastSeq = agents.GetLastSeq(agentId);
         var stored = new List<Event>(batch.Count);
+        var kept = new List<CheckedEvent>(batch.Count);
         var duplicates = 0;
         var rejected = 0;
-        foreach (var item in batch.OrderBy(e => e.Event.Seq))
+        foreach (var item in InSeqOrder(batch))
         {
             if (item.Event.Seq <= lastSeq)
             {
@@ -41,15 +49,15 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents)
                 continue;
             }
 
-            var line = LineKey(agentId, item.Event);
             lastSeq = item.Event.Seq;
-            if (line is not null && _events.FindOne(_lineEquals, line) is not null)
+            if (item.Event.Source is { Inode: not 0 } source
+                && !lines.TryAdd(agentId, source.Device, source.Inode, source.Generation, source.Offset))
             {
                 duplicates++;
                 continue;
             }
 
-            _events.Insert(ToDocument(agentId, item, line, now));
+            kept.Add(item);
             if (item.IsValid)
             {
                 stored.Add(item.Event);
@@ -60,16 +68,19 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents)
             }
         }
 
+        WriteChunks(agentId, kept, now);
+        lines.Flush(now);
         agents.SetProgress(agentId, lastSeq, now);
         return new AppendResult(stored, lastSeq, duplicates, rejected);
     });
 
-    public int Count(string agentId) => _events.Count(Query.StartsWith("_id", agentId + "/"));
+    public int Count(string agentId) =>
+        _chunks.Find(Query.StartsWith("_id", agentId + "/")).Sum(d => d["count"].AsInt32);
 
     /// <summary>The stored events of one agent, in seq order (for inspection and tests).</summary>
-    public IReadOnlyList<Event> ForAgent(string agentId) => _events
+    public IReadOnlyList<Event> ForAgent(string agentId) => _chunks
         .Find(Query.StartsWith("_id", agentId + "/"))
-        .Select(d => Event.Parser.ParseFrom(d["data"].AsBinary))
+        .SelectMany(d => EventBatch.Parser.ParseFrom(d["data"].AsBinary).Events)
         .OrderBy(e => e.Seq)
         .ToList();
 
@@ -77,76 +88,115 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents)
     /// Stored host-state events (listeners, services, pools, OOM kills, nginx config, access windows)
     /// logged since <paramref name="since"/>, oldest first: what the correlator replays after a restart.
     /// </summary>
-    public IEnumerable<(string AgentId, Event Event)> StateSince(DateTimeOffset since) => _events
+    public IEnumerable<(string AgentId, Event Event)> StateSince(DateTimeOffset since) => _chunks
         .Find(Query.GTE("tkey", TimeKey(since)))
-        .Where(d => d["kind"].IsString && StateKinds.Contains(d["kind"].AsString))
-        .Select(d => (d["agent"].AsString, Event.Parser.ParseFrom(d["data"].AsBinary)))
-        .OrderBy(p => p.Item2.Time.ToDateTimeOffset())
+        .Where(d => d["kinds"].IsArray && d["kinds"].AsArray.Any(k => k.IsString && StateKinds.Contains(k.AsString)))
+        .SelectMany(d => EventBatch.Parser.ParseFrom(d["data"].AsBinary).Events
+            .Where(e => StateBodies.Contains(e.BodyCase) && e.Time is { } t && t.ToDateTimeOffset() >= since)
+            .Select(e => (d["agent"].AsString, e)))
+        .OrderBy(p => p.e.Time.ToDateTimeOffset())
         .ToList();
 
-    private static readonly HashSet<string> StateKinds =
-        ["listener_snapshot", "service_state", "fpm_pool", "oom_kill", "proxy_config", "access_window"];
+    /// <summary>Deletes the chunks whose newest event is older than <paramref name="cutoff"/>.</summary>
+    /// <returns>How many events went.</returns>
+    public int DeleteOlderThan(DateTimeOffset cutoff) => database.Write(db =>
+    {
+        var key = TimeKey(cutoff);
+        var events = _chunks.Find(Query.LT("tkey", key)).Sum(d => d["count"].AsInt32);
+        _chunks.DeleteMany(Query.LT("tkey", key));
+        lines.DeleteOlderThan(cutoff);
+        if (db.CollectionExists(CollectorDatabase.LegacyEvents))
+        {
+            // One document per event, written by collectors before chunks.
+            events += db.GetCollection(CollectorDatabase.LegacyEvents).DeleteMany(Query.LT("tkey", key));
+        }
 
-    public int DeleteOlderThan(DateTimeOffset cutoff) =>
-        database.Write(_ => _events.DeleteMany(Query.LT("tkey", TimeKey(cutoff))));
+        return events;
+    });
 
     /// <summary>Sortable text of a UTC time: the prefix of the unique "tkey" index.</summary>
     private static string TimeKey(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Names the log line an event was read from, for ever; null for sampled state.</summary>
-    private static string? LineKey(string agentId, Event e) =>
-        e.Source is { Inode: not 0 } source
-            ? $"{agentId}|{source.Device}:{source.Inode}:{source.Generation}:{source.Offset}"
-            : null;
-
-    private static BsonDocument ToDocument(string agentId, CheckedEvent item, string? line, DateTimeOffset now)
+    private static IEnumerable<CheckedEvent> InSeqOrder(IReadOnlyList<CheckedEvent> batch)
     {
-        var e = item.Event;
-        var id = $"{agentId}/{e.Seq:D20}";
-        var time = item.IsValid ? e.Time.ToDateTimeOffset() : now;
+        for (var i = 1; i < batch.Count; i++)
+        {
+            if (batch[i].Event.Seq <= batch[i - 1].Event.Seq)
+            {
+                return batch.OrderBy(e => e.Event.Seq);
+            }
+        }
+
+        return batch; // the agents send in order: no sort, no copy
+    }
+
+    /// <summary>One chunk per UTC hour the events fall in (a batch is nearly always one).</summary>
+    private void WriteChunks(string agentId, List<CheckedEvent> kept, DateTimeOffset now)
+    {
+        if (kept.Count == 0)
+        {
+            return;
+        }
+
+        var first = Hour(kept[0], now);
+        if (kept.TrueForAll(e => Hour(e, now) == first))
+        {
+            _chunks.Insert(ToDocument(agentId, kept, now));
+            return;
+        }
+
+        foreach (var hour in kept.GroupBy(e => Hour(e, now)))
+        {
+            _chunks.Insert(ToDocument(agentId, hour.ToList(), now));
+        }
+    }
+
+    private static long Hour(CheckedEvent item, DateTimeOffset now) => Time(item, now).ToUnixTimeSeconds() / 3600;
+
+    /// <summary>When the event happened; a rejected event's own time may be garbage, so it counts as received now.</summary>
+    private static DateTimeOffset Time(CheckedEvent item, DateTimeOffset now) => item.IsValid ? item.Event.Time.ToDateTimeOffset() : now;
+
+    private static BsonDocument ToDocument(string agentId, List<CheckedEvent> chunk, DateTimeOffset now)
+    {
+        var id = $"{agentId}/{chunk[0].Event.Seq:D20}";
+        var batch = new EventBatch();
+        var kinds = new HashSet<string>(StringComparer.Ordinal);
+        var newest = DateTimeOffset.MinValue;
+        var oldest = DateTimeOffset.MaxValue;
+        var rejects = new BsonArray();
+        foreach (var item in chunk)
+        {
+            batch.Events.Add(item.Event);
+            var time = Time(item, now);
+            newest = time > newest ? time : newest;
+            oldest = time < oldest ? time : oldest;
+            kinds.Add(item.IsValid ? EventKind.Of(item.Event.BodyCase) : "rejected");
+            if (item.Rejection is { } reason)
+            {
+                rejects.Add(new BsonDocument { ["seq"] = (long)item.Event.Seq, ["reason"] = reason });
+            }
+        }
+
         var doc = new BsonDocument
         {
             ["_id"] = id,
-            ["tkey"] = $"{TimeKey(time)}|{id}",
-            // A line key always holds '|'; the id never matches one, and keeps the index's keys unique.
-            ["line"] = line ?? id,
+            ["tkey"] = $"{TimeKey(newest)}|{id}",
             ["agent"] = agentId,
-            ["seq"] = (long)e.Seq,
-            ["time"] = item.IsValid ? BsonTime.From(e.Time.ToDateTimeOffset()) : BsonTime.From(now),
+            ["first"] = (long)chunk[0].Event.Seq,
+            ["last"] = (long)chunk[^1].Event.Seq,
+            ["count"] = chunk.Count,
+            ["oldest"] = BsonTime.From(oldest),
+            ["newest"] = BsonTime.From(newest),
             ["received"] = BsonTime.From(now),
-            ["kind"] = item.IsValid ? Kind(e) : "rejected",
-            ["data"] = e.ToByteArray(),
+            ["kinds"] = new BsonArray(kinds.Select(k => new BsonValue(k))),
+            ["data"] = batch.ToByteArray(),
         };
-        if (item.Rejection is { } reason)
+        if (rejects.Count > 0)
         {
-            doc["reason"] = reason;
-        }
-
-        if (item.IsValid && e.UpstreamError is { } error)
-        {
-            doc["cause"] = ProtoEnumName.ToSnakeCase(error.Cause);
-            doc["target"] = TargetAddress.FromProto(error.Target)?.Text ?? "";
+            doc["rejects"] = rejects;
         }
 
         return doc;
-    }
-
-    // "UpstreamError" -> "upstream_error", for every body the contract has now or adds later.
-    private static string Kind(Event e)
-    {
-        var name = e.BodyCase.ToString();
-        var snake = new StringBuilder(name.Length + 4);
-        foreach (var c in name)
-        {
-            if (char.IsUpper(c) && snake.Length > 0)
-            {
-                snake.Append('_');
-            }
-
-            snake.Append(char.ToLowerInvariant(c));
-        }
-
-        return snake.ToString();
     }
 }

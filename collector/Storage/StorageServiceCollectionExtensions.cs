@@ -9,6 +9,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddValidatedOptions<StorageOptions>(StorageOptions.Section);
         services.AddSingleton<CollectorDatabase>();
         services.AddSingleton<AgentStore>();
+        services.AddSingleton<LineIndex>();
         services.AddSingleton<EventStore>();
         services.AddSingleton<IncidentStore>();
         services.AddSingleton<OutboxStore>();

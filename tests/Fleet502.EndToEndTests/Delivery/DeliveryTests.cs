@@ -164,9 +164,8 @@ public sealed class DeliveryTests(ITestOutputHelper output)
     {
         var ids = new Dictionary<int, int>();
         using var db = new LiteDatabase(new ConnectionString { Filename = databasePath, ReadOnly = true });
-        foreach (var doc in db.GetCollection("events").FindAll())
+        foreach (var evt in db.GetCollection("event_chunks").FindAll().SelectMany(doc => EventBatch.Parser.ParseFrom(doc["data"].AsBinary).Events))
         {
-            var evt = Event.Parser.ParseFrom(doc["data"].AsBinary);
             if (evt.UpstreamError is not { } error)
             {
                 continue;

@@ -87,7 +87,7 @@ internal sealed class CorrelatorHarness : IDisposable
             new IncidentStore(database),
             new AgentStore(database),
             outbox,
-            new EventStore(database, new AgentStore(database)),
+            new EventStore(database, new AgentStore(database), new LineIndex(database)),
             Microsoft.Extensions.Options.Options.Create(Options),
             Time,
             NullLogger<Correlator>.Instance);

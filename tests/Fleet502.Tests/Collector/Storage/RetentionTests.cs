@@ -18,7 +18,7 @@ public sealed class RetentionTests : IDisposable
     {
         using var database = new CollectorDatabase(Options.Create(new StorageOptions { Path = _dir.File("retention.db") }), NullLogger<CollectorDatabase>.Instance);
         var agents = new AgentStore(database);
-        var events = new EventStore(database, agents);
+        var events = new EventStore(database, agents, new LineIndex(database));
         agents.Register(Hello("web-1"), T0);
         events.Append("web-1", [new CheckedEvent(Heartbeat(1, T0.AddDays(-8)), null), new CheckedEvent(Heartbeat(2, T0.AddDays(-1)), null)], T0);
 
