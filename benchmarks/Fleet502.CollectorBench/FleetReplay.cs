@@ -72,12 +72,13 @@ internal sealed class FleetReplay(int agents, int eventsPerSecond, TimeSpan dura
 
         var seq = welcome.LastSeq;
         var random = new Random(index);
+        var offset = 0L; // each error names its line in the agent's error.log, as a real agent's do
         var seconds = (int)duration.TotalSeconds;
         // Spread the agents over the second so batches do not all arrive at once.
-        var offset = TimeSpan.FromSeconds((double)index / agents);
+        var spread = TimeSpan.FromSeconds((double)index / agents);
         for (var s = 0; s < seconds; s++)
         {
-            var due = offset + TimeSpan.FromSeconds(s) - Stopwatch.GetElapsedTime(start);
+            var due = spread + TimeSpan.FromSeconds(s) - Stopwatch.GetElapsedTime(start);
             if (due > TimeSpan.Zero)
             {
                 await Task.Delay(due, cancellationToken);
@@ -107,7 +108,10 @@ internal sealed class FleetReplay(int agents, int eventsPerSecond, TimeSpan dura
                     firstSymptom = true;
                 }
 
-                batch.Events.Add(new Event { Seq = ++seq, Time = now, UpstreamError = Refused(target, now) });
+                var error = Refused(target, now);
+                var line = new SourceRef { Path = "/var/log/nginx/error.log", Device = 2049, Inode = (ulong)(100_000 + index), Offset = offset };
+                offset += error.Raw.Length + 80;
+                batch.Events.Add(new Event { Seq = ++seq, Time = now, Source = line, UpstreamError = error });
             }
 
             var sentAt = Stopwatch.GetTimestamp();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Fleet502.Diagnosis;
+using Fleet502.Collector.Correlation;
 using Fleet502.Collector.Incidents;
 using Fleet502.Collector.Storage;
 using Fleet502.Protos.V1;
@@ -21,7 +22,7 @@ internal static class IncidentEndpoints
     }
 
     /// <summary>A JSON array, newest activity first. Query: <c>status</c>=open|resolved|all (default all), <c>cause</c>=snake_case name, <c>limit</c>=1..1000 (default 100).</summary>
-    private static Results<Ok<List<IncidentJson>>, ValidationProblem> List(string? status, string? cause, string? limit, IncidentStore store)
+    private static Results<Ok<List<IncidentJson>>, ValidationProblem> List(string? status, string? cause, string? limit, IncidentStore store, Correlator correlator)
     {
         var errors = new Dictionary<string, string[]>();
         IncidentStatus? statusFilter = status switch
@@ -56,13 +57,17 @@ internal static class IncidentEndpoints
             return TypedResults.ValidationProblem(errors, title: "bad query parameters");
         }
 
+        correlator.Flush(); // counts changed in the last second are read too
         return TypedResults.Ok(store.List(statusFilter, causeFilter, count).Select(IncidentJson.From).ToList());
     }
 
-    private static Results<Ok<IncidentJson>, ProblemHttpResult> Get(string id, IncidentStore store) =>
-        store.Get(id) is { } incident
+    private static Results<Ok<IncidentJson>, ProblemHttpResult> Get(string id, IncidentStore store, Correlator correlator)
+    {
+        correlator.Flush();
+        return store.Get(id) is { } incident
             ? TypedResults.Ok(IncidentJson.From(incident))
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "incident not found", detail: $"no incident has id '{id}'");
+    }
 
     private static IncidentStatus? Fail(Dictionary<string, string[]> errors, string key, string message)
     {

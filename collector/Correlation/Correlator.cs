@@ -24,6 +24,15 @@ internal sealed class Correlator
     // against it (a restart seen after the crash's 502). In memory only: after a restart the next
     // symptom brings it back.
     private readonly Dictionary<string, Symptom> _lastSymptom = new(StringComparer.Ordinal);
+
+    // How each (reporter, cause, target, server) was last explained: a repeat of it, while the hosts the
+    // verdict rests on are unchanged, joins that incident without asking the rules again.
+    private readonly Dictionary<(string Reporter, Cause Cause, string Target, string Server), Explained> _explained = [];
+
+    // Incidents whose counts changed but are not yet saved: saved at most once a second (and
+    // before every API read), because a storm changes the same incidents in every commit.
+    private readonly Dictionary<string, Incident> _unsaved = new(StringComparer.Ordinal);
+    private long _lastFlush;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AgentLiveness> _liveness = new(StringComparer.Ordinal); // open, or resolved recently enough to re-open
     private readonly RuleSet _rules;
     private readonly IncidentStore _incidents;
@@ -93,13 +102,50 @@ internal sealed class Correlator
             ObserveOne(agentId, events, changed);
         }
 
-        // Saved once per commit (an agent sends thousands of errors a second in a storm), then told.
+        // New and re-opened incidents are saved in this commit, then told. Counts of known ones too,
+        // unless a storm changes many incidents in every commit: then at most once a second, and a
+        // kill -9 loses up to that second of counts (never events: those are in this commit).
         foreach (var change in changed.Values)
         {
+            if (change.Kind == ChangeKind.Updated)
+            {
+                _unsaved[change.Incident.Id] = change.Incident;
+                continue;
+            }
+
             _incidents.Save(change.Incident);
+            _unsaved.Remove(change.Incident.Id);
             Announce(change);
         }
+
+        if (_unsaved.Count <= SavedEveryCommit || System.Diagnostics.Stopwatch.GetElapsedTime(_lastFlush) >= UnsavedFor)
+        {
+            SaveUnsaved();
+        }
     });
+
+    /// <summary>Up to this many changed incidents are saved in every commit.</summary>
+    public const int SavedEveryCommit = 64;
+
+    /// <summary>How long changed counts may wait in memory before they are saved.</summary>
+    public static readonly TimeSpan UnsavedFor = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a verdict serves repeats of its symptom before the rules are asked again.</summary>
+    public static readonly TimeSpan ReexplainAfter = TimeSpan.FromSeconds(5);
+
+    /// <summary>Saves every changed incident now: before the API reads them, and at shutdown.</summary>
+    public void Flush() => _database.Write(_ => SaveUnsaved());
+
+    private void SaveUnsaved()
+    {
+        foreach (var incident in _unsaved.Values)
+        {
+            _incidents.Save(incident);
+        }
+
+        _unsaved.Clear();
+        _lastFlush = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
 
     private void ObserveOne(string agentId, IReadOnlyList<Event> events, Dictionary<string, Change> changed)
     {
@@ -125,7 +171,7 @@ internal sealed class Correlator
         {
             // Unspecified: the line blames nothing; it is stored, not an incident.
             if (Symptom.From(reporter, e) is { } symptom && symptom.Cause != Cause.Unspecified
-                && Explain(symptom with { Fleet = _topology.Hosts }) is { } change)
+                && (Repeat(symptom) ?? Explain(symptom with { Fleet = _topology.Hosts })) is { } change)
             {
                 changed[change.Incident.Id] = changed.TryGetValue(change.Incident.Id, out var earlier) && earlier.Kind != ChangeKind.Updated
                     ? earlier
@@ -179,6 +225,7 @@ internal sealed class Correlator
     /// <returns>How many were resolved.</returns>
     public int ResolveQuietIncidents() => _database.Write(_ =>
     {
+        SaveUnsaved();
         var now = _time.GetUtcNow();
         var resolved = 0;
         foreach (var incident in _active.Values.Where(i => i.Status == IncidentStatus.Open).ToList())
@@ -208,6 +255,11 @@ internal sealed class Correlator
         {
             _active.Remove(stale.Key);
             _lastSymptom.Remove(stale.Value.Id);
+        }
+
+        foreach (var gone in _explained.Where(p => p.Value.Incident.Status != IncidentStatus.Open).Select(p => p.Key).ToList())
+        {
+            _explained.Remove(gone);
         }
 
         return resolved;
@@ -241,7 +293,43 @@ internal sealed class Correlator
 
         Record(incident, symptom, rule, verdict, owner, now);
         _lastSymptom[incident.Id] = symptom;
+        var reporterId = symptom.Reporter.AgentId;
+        _explained[(reporterId, symptom.Cause, symptom.Target.Text, symptom.Error.Server)] = new Explained(
+            incident, owner?.AgentId, _topology.StateVersion(reporterId), owner is null ? 0 : _topology.StateVersion(owner.AgentId),
+            _topology.AddressVersion, now, symptom.Time) { ImpactAt = now };
         return new Change(incident, kind);
+    }
+
+    /// <summary>
+    /// A symptom already explained for an open incident, with nothing changed since on the hosts
+    /// the verdict rests on (nor in who owns which address), within <see cref="ReexplainAfter"/>:
+    /// the same rule would give the same verdict, so only the counts and samples move. Null when
+    /// the rules must be asked (first time, state changed, verdict old, or an older symptom).
+    /// </summary>
+    private Change? Repeat(Symptom symptom)
+    {
+        var reporterId = symptom.Reporter.AgentId;
+        var now = _time.GetUtcNow();
+        if (!_explained.TryGetValue((reporterId, symptom.Cause, symptom.Target.Text, symptom.Error.Server), out var known)
+            || known.Incident.Status != IncidentStatus.Open
+            || !_active.TryGetValue(known.Incident.Key, out var current) || !ReferenceEquals(current, known.Incident)
+            || symptom.Time < known.SymptomTime || now - known.ExplainedAt >= ReexplainAfter
+            || _topology.AddressVersion != known.AddressVersion
+            || _topology.StateVersion(reporterId) != known.ReporterVersion
+            || (known.OwnerId is { } ownerId && _topology.StateVersion(ownerId) != known.OwnerVersion))
+        {
+            return null;
+        }
+
+        var incident = known.Incident;
+        Count(incident, symptom, now);
+        // The reporter's access windows are read at most once a second per (reporter, target).
+        var windows = now - known.ImpactAt >= TimeSpan.FromSeconds(1);
+        UpdateImpact(incident, windows ? symptom : null);
+        known.ImpactAt = windows ? now : known.ImpactAt;
+
+        _lastSymptom[incident.Id] = symptom;
+        return new Change(incident, ChangeKind.Updated);
     }
 
     private void Announce(Change change)
@@ -270,6 +358,18 @@ internal sealed class Correlator
         incident.Tier = verdict.Tier;
         incident.Hosts.Add(symptom.Reporter.Hostname);
         UpdateTierChain(incident, Tiers.OfReporter(symptom.Reporter.Roles), verdict.Tier);
+        Count(incident, symptom, now);
+        UpdateImpact(incident, symptom);
+        incident.Confidence = verdict.Confidence;
+        incident.Headline = verdict.Headline;
+        incident.Fix = verdict.Fix;
+        incident.StateEvidence.Clear();
+        incident.StateEvidence.AddRange(verdict.Evidence);
+    }
+
+    /// <summary>What every symptom adds, explained anew or a repeat: servers, times, counts, a sample.</summary>
+    private static void Count(Incident incident, Symptom symptom, DateTimeOffset now)
+    {
         if (!string.IsNullOrWhiteSpace(symptom.Error.Server))
         {
             incident.Servers.Add(symptom.Error.Server);
@@ -280,12 +380,6 @@ internal sealed class Correlator
         incident.LastSymptomAt = now;
         incident.ErrorCount += symptom.Count;
         incident.LastStatus = symptom.Error.Status > 0 ? symptom.Error.Status : incident.LastStatus;
-        UpdateImpact(incident, symptom);
-        incident.Confidence = verdict.Confidence;
-        incident.Headline = verdict.Headline;
-        incident.Fix = verdict.Fix;
-        incident.StateEvidence.Clear();
-        incident.StateEvidence.AddRange(verdict.Evidence);
         if (!string.IsNullOrWhiteSpace(symptom.Error.Raw))
         {
             incident.AddSample(new EvidenceItem(symptom.Time, symptom.Reporter.Hostname, symptom.Source, symptom.Error.Raw.TrimEnd()));
@@ -322,10 +416,11 @@ internal sealed class Correlator
         return int.MaxValue;
     }
 
-    private void UpdateImpact(Incident incident, Symptom symptom)
+    /// <summary>Severity from the reporters' access windows; <paramref name="symptom"/> null: from what is known, without reading windows.</summary>
+    private static void UpdateImpact(Incident incident, Symptom? symptom)
     {
         // Each reporter's newest access-log figures, summed: one reporter's windows per symptom, not the fleet's.
-        if (IncidentImpact.FromWindows([symptom.Reporter], symptom.Target, symptom.Time) is { } impact)
+        if (symptom is not null && IncidentImpact.FromWindows([symptom.Reporter], symptom.Target, symptom.Time) is { } impact)
         {
             incident.Impact[symptom.Reporter.AgentId] = impact;
         }
@@ -420,4 +515,12 @@ internal sealed class Correlator
     }
 
     private sealed record Change(Incident Incident, ChangeKind Kind);
+
+    /// <summary>How a (reporter, cause, target) was last explained, and the host versions it rested on.</summary>
+    private sealed record Explained(
+        Incident Incident, string? OwnerId, long ReporterVersion, long OwnerVersion, long AddressVersion,
+        DateTimeOffset ExplainedAt, DateTimeOffset SymptomTime)
+    {
+        public DateTimeOffset ImpactAt { get; set; }
+    }
 }

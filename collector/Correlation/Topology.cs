@@ -19,8 +19,20 @@ internal sealed class Topology
 
     private readonly Dictionary<string, HostState> _hosts = new(StringComparer.Ordinal);
     private readonly Dictionary<IPAddress, string> _byAddress = []; // every symptom asks; a fleet has thousands of hosts
+    private readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
+    private long _version;
 
     public int Count => _hosts.Count;
+
+    /// <summary>
+    /// Changes whenever what the rules read about the host changes (listeners, services, pools, OOM
+    /// kills, nginx config, roles, connection), but not for access windows or being heard from:
+    /// a verdict taken at one version still holds at the same version.
+    /// </summary>
+    public long StateVersion(string agentId) => _versions.GetValueOrDefault(agentId);
+
+    /// <summary>Changes whenever any host's addresses change, so targets may resolve to another owner.</summary>
+    public long AddressVersion { get; private set; }
 
     public HostState? Get(string? agentId) =>
         agentId is not null && _hosts.TryGetValue(agentId, out var host) ? host : null;
@@ -54,6 +66,8 @@ internal sealed class Topology
         }
 
         _hosts[agentId] = host;
+        Changed(agentId);
+        AddressVersion++;
         return host;
     }
 
@@ -82,6 +96,7 @@ internal sealed class Topology
         }
 
         _hosts[agentId] = host with { Listeners = snapshot, ListenersAt = sampledAt, PastListeners = past };
+        Changed(agentId);
         return true;
     }
 
@@ -92,6 +107,7 @@ internal sealed class Topology
     public void Apply(string agentId, Event e)
     {
         var host = Get(agentId) ?? Upsert(agentId, agentId, []);
+        var before = host;
         // Liveness is kept on the collector's clock (Heard, SetConnected), not the agent's.
         var at = e.Time?.ToDateTimeOffset() ?? DateTimeOffset.MinValue;
 
@@ -140,7 +156,14 @@ internal sealed class Topology
                 break;
         }
 
-        _hosts[agentId] = host;
+        if (!ReferenceEquals(host, before))
+        {
+            _hosts[agentId] = host;
+            if (e.BodyCase != Event.BodyOneofCase.AccessWindow)
+            {
+                Changed(agentId);
+            }
+        }
     }
 
     /// <summary>Marks the agent's stream open or closed (closed agents can go offline).</summary>
@@ -148,6 +171,10 @@ internal sealed class Topology
     {
         var host = Get(agentId) ?? Upsert(agentId, agentId, []);
         _hosts[agentId] = host with { Connected = connected, LastHeard = host.LastHeard is { } heard && heard > at ? heard : at };
+        if (host.Connected != connected)
+        {
+            Changed(agentId);
+        }
     }
 
     /// <summary>The host that owns <paramref name="target"/> as seen from <paramref name="reporter"/> (see <see cref="FleetLookup.OwnerOf"/>).</summary>
@@ -166,6 +193,8 @@ internal sealed class Topology
             _hosts[agentId] = host with { LastHeard = at };
         }
     }
+
+    private void Changed(string agentId) => _versions[agentId] = ++_version;
 
     private static bool SameSocket(Listener a, Listener b) =>
         a.Transport == b.Transport && a.Port == b.Port && a.Address == b.Address && a.UnixPath == b.UnixPath && a.Pid == b.Pid;

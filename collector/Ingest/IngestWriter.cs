@@ -57,6 +57,7 @@ internal sealed class IngestWriter(
         }
         finally
         {
+            correlator.Flush(); // counts not yet saved
             _queue.Writer.TryComplete();
             while (_queue.Reader.TryRead(out var left))
             {
@@ -70,6 +71,7 @@ internal sealed class IngestWriter(
         var results = new AppendResult[group.Count];
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var appendMs = 0.0;
+        var correlatedMs = 0.0;
         try
         {
             database.Write(_ =>
@@ -92,6 +94,8 @@ internal sealed class IngestWriter(
                     // The events are stored either way; a correlation bug must not make the agents resend them.
                     Log.CorrelationFailed(logger, ex, string.Join(',', group.Select(p => p.AgentId).Distinct()));
                 }
+
+                correlatedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             });
         }
         catch (Exception ex)
@@ -104,7 +108,7 @@ internal sealed class IngestWriter(
             return;
         }
 
-        Log.GroupCommitted(logger, group.Count, results.Sum(r => r.Stored.Count), appendMs, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        Log.GroupCommitted(logger, group.Count, results.Sum(r => r.Stored.Count), appendMs, correlatedMs, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         for (var i = 0; i < group.Count; i++)
         {
             group[i].Done.TrySetResult(results[i]);

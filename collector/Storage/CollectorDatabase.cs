@@ -111,7 +111,7 @@ internal sealed class CollectorDatabase : IDisposable
     private void EnsureIndexes()
     {
         Collection(EventChunks).EnsureIndex("tkey"); // _id is "agent/first seq"; tkey (newest time + id) is unique
-        Collection(Lines).EnsureIndex("updated");
+        Collection(Lines).EnsureIndex("tkey");
 
         var incidents = Collection(Incidents);
         incidents.EnsureIndex("status");

@@ -70,7 +70,8 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
 
         WriteChunks(agentId, kept, now);
         lines.Flush(now);
-        agents.SetProgress(agentId, lastSeq, now);
+        // The newest chunk ends at lastSeq unless its last events were duplicates: then the agent's document says so.
+        agents.SetProgress(agentId, lastSeq, now, carried: kept.Count > 0 && kept[^1].Event.Seq == lastSeq);
         return new AppendResult(stored, lastSeq, duplicates, rejected);
     });
 
@@ -80,7 +81,7 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
     /// <summary>The stored events of one agent, in seq order (for inspection and tests).</summary>
     public IReadOnlyList<Event> ForAgent(string agentId) => _chunks
         .Find(Query.StartsWith("_id", agentId + "/"))
-        .SelectMany(d => EventBatch.Parser.ParseFrom(d["data"].AsBinary).Events)
+        .SelectMany(d => ChunkData.Read(d).Events)
         .OrderBy(e => e.Seq)
         .ToList();
 
@@ -91,7 +92,7 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
     public IEnumerable<(string AgentId, Event Event)> StateSince(DateTimeOffset since) => _chunks
         .Find(Query.GTE("tkey", TimeKey(since)))
         .Where(d => d["kinds"].IsArray && d["kinds"].AsArray.Any(k => k.IsString && StateKinds.Contains(k.AsString)))
-        .SelectMany(d => EventBatch.Parser.ParseFrom(d["data"].AsBinary).Events
+        .SelectMany(d => ChunkData.Read(d).Events
             .Where(e => StateBodies.Contains(e.BodyCase) && e.Time is { } t && t.ToDateTimeOffset() >= since)
             .Select(e => (d["agent"].AsString, e)))
         .OrderBy(p => p.e.Time.ToDateTimeOffset())
@@ -102,7 +103,20 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
     public int DeleteOlderThan(DateTimeOffset cutoff) => database.Write(db =>
     {
         var key = TimeKey(cutoff);
-        var events = _chunks.Find(Query.LT("tkey", key)).Sum(d => d["count"].AsInt32);
+        var events = 0;
+        var progress = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (var old in _chunks.Find(Query.LT("tkey", key)))
+        {
+            events += old["count"].AsInt32;
+            var agent = old["agent"].AsString;
+            progress[agent] = Math.Max(progress.GetValueOrDefault(agent), (ulong)old["last"].AsInt64);
+        }
+
+        foreach (var (agent, last) in progress)
+        {
+            agents.KeepProgress(agent, last); // the chunk that carried it is going
+        }
+
         _chunks.DeleteMany(Query.LT("tkey", key));
         lines.DeleteOlderThan(cutoff);
         if (db.CollectionExists(CollectorDatabase.LegacyEvents))
@@ -114,9 +128,7 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
         return events;
     });
 
-    /// <summary>Sortable text of a UTC time: the prefix of the unique "tkey" index.</summary>
-    private static string TimeKey(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff", System.Globalization.CultureInfo.InvariantCulture);
+    private static string TimeKey(DateTimeOffset time) => BsonTime.Key(time);
 
     private static IEnumerable<CheckedEvent> InSeqOrder(IReadOnlyList<CheckedEvent> batch)
     {
@@ -190,7 +202,8 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
             ["newest"] = BsonTime.From(newest),
             ["received"] = BsonTime.From(now),
             ["kinds"] = new BsonArray(kinds.Select(k => new BsonValue(k))),
-            ["data"] = batch.ToByteArray(),
+            ["codec"] = ChunkData.Codec,
+            ["data"] = ChunkData.Write(batch),
         };
         if (rejects.Count > 0)
         {

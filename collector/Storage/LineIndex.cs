@@ -9,10 +9,11 @@ namespace Fleet502.Collector.Storage;
 /// the same lines again under new seqs. A line is (file device, inode, generation, offset).
 /// </summary>
 /// <remarks>
-/// One document per 256 KiB of one file (the <c>lines</c> collection), holding the sorted offsets
-/// stored from that stretch: a storm's events cost one document write per agent file per commit
-/// instead of one index entry each. The stretches in use stay cached; a cache miss is one
-/// primary-key read. Only used under the database's write lock.
+/// Kept per 256 KiB stretch of a file: each commit inserts, per stretch it added to, one small
+/// document with the offsets it added (the <c>lines</c> collection, id "agent|file|stretch|part"),
+/// so a storm's events cost one small insert per agent file per commit instead of an index entry
+/// each, and nothing is rewritten. The stretches in use stay cached; a cache miss reads the
+/// stretch's parts by id prefix. Only used under the database's write lock.
 /// </remarks>
 internal sealed class LineIndex
 {
@@ -67,11 +68,12 @@ internal sealed class LineIndex
     {
         foreach (var stretch in _dirty)
         {
-            _lines.Upsert(new BsonDocument
+            var id = $"{stretch.Key}|{Guid.CreateVersion7(now):N}";
+            _lines.Insert(new BsonDocument
             {
-                ["_id"] = stretch.Key,
-                ["offsets"] = stretch.ToBytes(),
-                ["updated"] = BsonTime.From(now),
+                ["_id"] = id,
+                ["tkey"] = $"{BsonTime.Key(now)}|{id}",
+                ["offsets"] = stretch.TakeAdded(),
             });
             stretch.Dirty = false;
         }
@@ -93,10 +95,10 @@ internal sealed class LineIndex
         _dirty.Clear();
     }
 
-    /// <summary>Drops the stretches nothing was added to since <paramref name="cutoff"/> (retention).</summary>
+    /// <summary>Forgets the lines stored before <paramref name="cutoff"/> (retention, with their events).</summary>
     public int DeleteOlderThan(DateTimeOffset cutoff)
     {
-        var deleted = _lines.DeleteMany(Query.LT("updated", BsonTime.From(cutoff)));
+        var deleted = _lines.DeleteMany(Query.LT("tkey", BsonTime.Key(cutoff)));
         Reset();
         return deleted;
     }
@@ -104,9 +106,9 @@ internal sealed class LineIndex
     private Stretch Load(string key)
     {
         var stretch = new Stretch(key);
-        if (_lines.FindById(key) is { } doc)
+        foreach (var part in _lines.Find(Query.StartsWith("_id", key + "|")))
         {
-            stretch.Read(doc["offsets"].AsBinary);
+            stretch.Read(part["offsets"].AsBinary);
         }
 
         return stretch;
@@ -115,6 +117,7 @@ internal sealed class LineIndex
     /// <summary>The sorted offsets (relative to the stretch) stored from one stretch of one file.</summary>
     private sealed class Stretch(string key)
     {
+        private readonly List<uint> _added = [];
         private uint[] _offsets = new uint[16];
         private int _count;
 
@@ -126,46 +129,52 @@ internal sealed class LineIndex
 
         public bool TryAdd(uint offset)
         {
-            // Lines mostly arrive in file order: appending is the common case.
-            if (_count == 0 || offset > _offsets[_count - 1])
-            {
-                Insert(_count, offset);
-                return true;
-            }
-
-            var at = Array.BinarySearch(_offsets, 0, _count, offset);
-            if (at >= 0)
+            if (!Insert(offset))
             {
                 return false;
             }
 
-            Insert(~at, offset);
+            _added.Add(offset);
             return true;
         }
 
-        public byte[] ToBytes()
+        /// <summary>The offsets added since the last call, little-endian.</summary>
+        public byte[] TakeAdded()
         {
-            var bytes = new byte[_count * sizeof(uint)];
-            for (var i = 0; i < _count; i++)
+            var bytes = new byte[_added.Count * sizeof(uint)];
+            for (var i = 0; i < _added.Count; i++)
             {
-                BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(i * sizeof(uint)), _offsets[i]);
+                BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(i * sizeof(uint)), _added[i]);
             }
 
+            _added.Clear();
             return bytes;
         }
 
+        /// <summary>Merges one stored part.</summary>
         public void Read(byte[] bytes)
         {
-            _count = bytes.Length / sizeof(uint);
-            _offsets = new uint[Math.Max(16, _count * 2)];
-            for (var i = 0; i < _count; i++)
+            for (var i = 0; i + sizeof(uint) <= bytes.Length; i += sizeof(uint))
             {
-                _offsets[i] = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(i * sizeof(uint)));
+                Insert(BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(i)));
             }
         }
 
-        private void Insert(int at, uint offset)
+        private bool Insert(uint offset)
         {
+            // Lines mostly arrive in file order: appending is the common case.
+            var at = _count;
+            if (_count > 0 && offset <= _offsets[_count - 1])
+            {
+                at = Array.BinarySearch(_offsets, 0, _count, offset);
+                if (at >= 0)
+                {
+                    return false;
+                }
+
+                at = ~at;
+            }
+
             if (_count == _offsets.Length)
             {
                 Array.Resize(ref _offsets, _count * 2);
@@ -174,6 +183,7 @@ internal sealed class LineIndex
             Array.Copy(_offsets, at, _offsets, at + 1, _count - at);
             _offsets[at] = offset;
             _count++;
+            return true;
         }
     }
 }
