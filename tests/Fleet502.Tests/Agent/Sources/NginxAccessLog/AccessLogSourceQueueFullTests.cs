@@ -55,17 +55,17 @@ public sealed class AccessLogSourceQueueFullTests : IDisposable
 
             // nginx keeps writing; logrotate renames and nginx reopens, twice, and the older rotation is
             // deleted (compressed away). The file created by the first rotation lives and dies while nothing
-            // is read: only Track() can have opened it.
+            // is read: only Track() can have opened it (each new file is deleted only once Track() holds it).
             Write(writer, ref id, 10);
             File.Move(Log, Log + ".1");
             writer.Reopen();
             Write(writer, ref id, 10);
-            await TrackedAsync(timeout.Token);
+            await OpenForReadingAsync(Log, timeout.Token);
             File.Delete(Log + ".1");
             File.Move(Log, Log + ".1");
             writer.Reopen();
             Write(writer, ref id, 10);
-            await TrackedAsync(timeout.Token);
+            await OpenForReadingAsync(Log, timeout.Token);
             File.Delete(Log + ".1");
             Assert.Equal(QueueCapacity, queue.Reader.Count);
 
@@ -106,8 +106,43 @@ public sealed class AccessLogSourceQueueFullTests : IDisposable
         }
     }
 
-    // The blocked source calls Track() every 250 ms; give it a few turns.
-    private static Task TrackedAsync(CancellationToken cancellationToken) => Task.Delay(TimeSpan.FromMilliseconds(800), cancellationToken);
+    // The blocked source calls Track() every 250 ms: wait until it has opened the file now at <paramref name="path"/>
+    // (this process holds it open read-only; the writer's descriptor is write-only), as /proc shows.
+    private static async Task OpenForReadingAsync(string path, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!OpenForReading(path))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"while the queue was full, the source never opened the new {path} (no LogTailer.Track()?)");
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    private static bool OpenForReading(string path)
+    {
+        foreach (var fd in Directory.EnumerateFiles("/proc/self/fd"))
+        {
+            try
+            {
+                if (new FileInfo(fd).LinkTarget != path)
+                {
+                    continue;
+                }
+
+                var flags = File.ReadLines(Path.Combine("/proc/self/fdinfo", Path.GetFileName(fd))).First(l => l.StartsWith("flags:", StringComparison.Ordinal));
+                if ((Convert.ToInt32(flags["flags:".Length..].Trim(), 8) & 3) == 0)
+                {
+                    return true;
+                }
+            }
+            catch (IOException)
+            {
+                // The descriptor closed while we looked.
+            }
+        }
+
+        return false;
+    }
 
     private static void Write(AppendOnlyWriter writer, ref int id, int lines)
     {
