@@ -12,7 +12,15 @@ public sealed class EventQueue
 {
     public const int Capacity = 10_000;
 
-    private readonly Channel<EncodedEvent> _channel = Channel.CreateBounded<EncodedEvent>(new BoundedChannelOptions(Capacity)
+    private readonly Channel<EncodedEvent> _channel;
+
+    public EventQueue()
+        : this(Capacity)
+    {
+    }
+
+    /// <summary>A queue of another size (tests: a small one fills at once). Internal, so DI keeps the parameterless one.</summary>
+    internal EventQueue(int capacity) => _channel = Channel.CreateBounded<EncodedEvent>(new BoundedChannelOptions(capacity)
     {
         FullMode = BoundedChannelFullMode.Wait,
         SingleReader = true,

@@ -32,6 +32,7 @@ public sealed partial class LogTailer : IDisposable
     private readonly Dictionary<FileIdentity, TailedFile> _files = [];
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
     private readonly List<TailedFile> _copyDrains = [];
+    private readonly List<TailedFile> _pass = [];
     private readonly bool _firstRun;
     private long _lastDiscovery;
     private bool _discoveredOnce;
@@ -53,6 +54,10 @@ public sealed partial class LogTailer : IDisposable
     }
 
     public IReadOnlyCollection<TailedFile> Files => _files.Values;
+
+    /// <summary>True while the file generation is still open (not closed after rotation, not truncated into a new generation).</summary>
+    public bool IsOpen(FileIdentity identity, uint generation) =>
+        _files.TryGetValue(identity, out var file) && file.Generation == generation;
 
     /// <summary>Problems reported so far (unreadable paths, non-regular files).</summary>
     public long Problems { get; private set; }
@@ -82,21 +87,30 @@ public sealed partial class LogTailer : IDisposable
         }
 
         _copyDrains.Clear();
-        foreach (var file in _files.Values.ToList())
+        // A reused copy (files may close during the pass): no new list per poll.
+        _pass.AddRange(_files.Values);
+        try
         {
-            if (file.WasTruncated())
+            foreach (var file in _pass)
             {
-                total += RecoverTruncated(file, handler, now);
-            }
+                if (file.WasTruncated())
+                {
+                    total += RecoverTruncated(file, handler, now);
+                }
 
-            total += file.Read(handler, _settings.ReadBudgetPerFile, now);
-            file.SeenLength = Math.Max(file.SeenLength, file.ReadPosition);
-            if (file.Rotated && _time.GetElapsedTime(file.LastDataAt, now) >= _settings.RotateWait)
-            {
-                LogClosed(file.Path, file.Offset);
-                _files.Remove(file.Identity);
-                file.Dispose();
+                total += file.Read(handler, _settings.ReadBudgetPerFile, now);
+                file.SeenLength = Math.Max(file.SeenLength, file.ReadPosition);
+                if (file.Rotated && _time.GetElapsedTime(file.LastDataAt, now) >= _settings.RotateWait)
+                {
+                    LogClosed(file.Path, file.Offset);
+                    _files.Remove(file.Identity);
+                    file.Dispose();
+                }
             }
+        }
+        finally
+        {
+            _pass.Clear();
         }
 
         return total;

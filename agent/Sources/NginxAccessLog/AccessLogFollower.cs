@@ -78,18 +78,7 @@ public sealed class AccessLogFollower : IDisposable
     /// <summary>While the queue is full: keep new, rotated and truncated files reachable without reading them.</summary>
     public void Track() => _tailer.Track();
 
-    private bool IsLive((FileIdentity Identity, uint Generation) key)
-    {
-        foreach (var file in _tailer.Files)
-        {
-            if (file.Identity == key.Identity && file.Generation == key.Generation)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private bool IsLive((FileIdentity Identity, uint Generation) key) => _tailer.IsOpen(key.Identity, key.Generation);
 
     public void SaveCheckpoints() => _checkpoints.Save(_tailer.Checkpoints(_pending.Committed));
 

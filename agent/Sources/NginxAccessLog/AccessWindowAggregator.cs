@@ -41,7 +41,8 @@ public sealed class AccessWindowAggregator
     private readonly Action<long>? _windowOpened;
     private readonly List<AccessPeriod> _open = [];
     private readonly Stack<AccessPeriod> _periodPool = new();
-    private readonly Stack<AccessWindowState> _statePool = new();
+    // Free window states, linked through their Next (unused while pooled): the pool never allocates to grow.
+    private AccessWindowState? _freeStates;
     private readonly List<Closed> _ready = [];
     private readonly Stack<uint[]> _spareBuckets = new();
     private readonly byte[] _formatName;
@@ -332,7 +333,16 @@ public sealed class AccessWindowAggregator
             }
         }
 
-        state = _statePool.Count > 0 ? _statePool.Pop() : new AccessWindowState(_spareBuckets);
+        if (_freeStates is { } free)
+        {
+            _freeStates = free.Next;
+            state = free;
+        }
+        else
+        {
+            state = new AccessWindowState(_spareBuckets);
+        }
+
         state.SetKey(server, upstream, group.SequenceEqual("-"u8) ? default : group, hash);
         state.Next = period.Heads.GetValueOrDefault(hash);
         period.Heads[hash] = state;
@@ -370,7 +380,7 @@ public sealed class AccessWindowAggregator
             var malformed = period.Malformed;
             // In key order, so that re-reading the same lines yields the same events in the same order.
             var windows = CollectionsMarshal.AsSpan(period.Windows);
-            windows.Sort(KeyOrder.Instance);
+            windows.Sort(KeyOrder);
             foreach (var state in windows)
             {
                 _ready.Add(new Closed(state, period.Start, period.FirstOffset, malformed, period.Late));
@@ -437,7 +447,8 @@ public sealed class AccessWindowAggregator
     private void Release(AccessWindowState state)
     {
         state.Reset();
-        _statePool.Push(state);
+        state.Next = _freeStates;
+        _freeStates = state;
     }
 
     private ReadOnlySpan<byte> PathBytes(string path)
@@ -520,11 +531,9 @@ public sealed class AccessWindowAggregator
     /// <summary>A closed window waiting to be drained: its state stays out of the pool until then.</summary>
     private readonly record struct Closed(AccessWindowState State, long Start, long FirstOffset, ulong Malformed, bool Late);
 
-    /// <summary>Ordinal order of the windows' <c>server '\n' upstream</c> bytes.</summary>
-    private sealed class KeyOrder : IComparer<AccessWindowState>
-    {
-        public static readonly KeyOrder Instance = new();
-
-        public int Compare(AccessWindowState? x, AccessWindowState? y) => x!.Key.SequenceCompareTo(y!.Key);
-    }
+    /// <summary>
+    /// Ordinal order of the windows' <c>server '\n' upstream</c> bytes. A cached delegate: Span.Sort with an
+    /// IComparer wraps its Compare in a new delegate on every call.
+    /// </summary>
+    private static readonly Comparison<AccessWindowState> KeyOrder = (x, y) => x.Key.SequenceCompareTo(y.Key);
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Text;
 using Fleet502.Agent.Shipping;
 using Fleet502.Protos.V1;
@@ -15,8 +16,10 @@ public sealed class AccessWindowState(Stack<uint[]>? spareBuckets = null)
     public const int MaxPartBytes = 256;
     public const int MaxKeyBytes = 2 * MaxPartBytes + 1;
 
-    private readonly byte[] _key = new byte[MaxKeyBytes];
-    private readonly byte[] _group = new byte[MaxPartBytes];
+    // Sized to the keys seen, not to the longest possible one (most are a host name and an ip:port): a pooled
+    // state grows once for a longer key and keeps it. Thousands of states are alive while a backlog is read.
+    private byte[] _key = new byte[64];
+    private byte[] _group = new byte[32];
     private int _keyLength;
     private int _serverLength;
     private int _groupLength;
@@ -52,12 +55,23 @@ public sealed class AccessWindowState(Stack<uint[]>? spareBuckets = null)
     /// <summary>Sets the key; <paramref name="server"/> and <paramref name="upstream"/> are at most <see cref="MaxPartBytes"/> each.</summary>
     internal void SetKey(ReadOnlySpan<byte> server, ReadOnlySpan<byte> upstream, ReadOnlySpan<byte> group, ulong hash)
     {
+        var length = server.Length + 1 + upstream.Length;
+        if (_key.Length < length)
+        {
+            _key = new byte[Math.Min(MaxKeyBytes, (int)BitOperations.RoundUpToPowerOf2((uint)length))];
+        }
+
         server.CopyTo(_key);
         _key[server.Length] = (byte)'\n';
         upstream.CopyTo(_key.AsSpan(server.Length + 1));
         _serverLength = server.Length;
-        _keyLength = server.Length + 1 + upstream.Length;
+        _keyLength = length;
         group = group.Length > MaxPartBytes ? group[..MaxPartBytes] : group;
+        if (_group.Length < group.Length)
+        {
+            _group = new byte[Math.Min(MaxPartBytes, (int)BitOperations.RoundUpToPowerOf2((uint)group.Length))];
+        }
+
         group.CopyTo(_group);
         _groupLength = group.Length;
         Hash = hash;

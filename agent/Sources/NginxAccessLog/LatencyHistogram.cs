@@ -82,7 +82,7 @@ public sealed class LatencyHistogram(Stack<uint[]>? spare = null)
         {
             // Order does not matter to the histogram: sort in place and take the rank-th value's bucket.
             var values = _small.AsSpan(0, (int)Count);
-            values.Sort();
+            InsertionSort(values);
             return Middle(Bucket(values[(int)rank - 1]));
         }
 
@@ -97,6 +97,24 @@ public sealed class LatencyHistogram(Stack<uint[]>? spare = null)
         }
 
         return Max;
+    }
+
+    // At most SmallCount values, sorted again by each quantile (then already in order: linear). Not
+    // Span.Sort: under NativeAOT it allocated a Comparison delegate per call (~150 B per window).
+    private static void InsertionSort(Span<uint> values)
+    {
+        for (var i = 1; i < values.Length; i++)
+        {
+            var v = values[i];
+            var j = i - 1;
+            while (j >= 0 && values[j] > v)
+            {
+                values[j + 1] = values[j];
+                j--;
+            }
+
+            values[j + 1] = v;
+        }
     }
 
     private uint Middle(int b)
