@@ -40,7 +40,15 @@ internal sealed class CorrelatorHarness : IDisposable
 
     public Correlator Correlator { get; private set; }
 
-    public IncidentStore Incidents => new(_database);
+    /// <summary>The stored incidents, with the correlator's unsaved counts saved first (as the API does).</summary>
+    public IncidentStore Incidents
+    {
+        get
+        {
+            Correlator.Flush();
+            return new(_database);
+        }
+    }
 
     public IReadOnlyList<Incident> AllIncidents => Incidents.List(null, null, 1000);
 
