@@ -41,6 +41,52 @@ public sealed class CorrelatorTests : IDisposable
     }
 
     [Fact]
+    public void Repeats_WhileTheOwnersStateIsUnchanged_AreCountedAndAfterItChangesAreExplainedAnew()
+    {
+        _harness.Hello("lb-1", "192.0.2.1");
+        _harness.Hello("app-1", "192.0.2.10");
+        _harness.Observe("app-1", Listeners(1, T0, TcpListener("0.0.0.0", 22, "sshd")));
+        for (var i = 0; i < 50; i++)
+        {
+            _harness.Observe("lb-1", Refused((ulong)i + 1, T0.AddSeconds(1), "192.0.2.10:3000", count: 2, server: i % 2 == 0 ? "shop.example.com" : "api.example.com"));
+        }
+
+        var storm = Assert.Single(_harness.AllIncidents);
+        Assert.Equal(100, storm.ErrorCount);
+        Assert.Equal(["api.example.com", "shop.example.com"], storm.Servers);
+        Assert.Equal(0.95, storm.Confidence);
+
+        // app-1 listens on 3000 again (sampled at +2 s), then one more refusal is logged at +3 s: the
+        // listener predates it, so the verdict weakens to "may have stopped since": asked anew, not repeated.
+        _harness.Observe("app-1", Listeners(2, T0.AddSeconds(2), TcpListener("0.0.0.0", 3000, "node")));
+        _harness.Observe("lb-1", Refused(51, T0.AddSeconds(3), "192.0.2.10:3000"));
+
+        var after = Assert.Single(_harness.AllIncidents);
+        Assert.Equal(101, after.ErrorCount);
+        Assert.Equal(0.5, after.Confidence);
+        Assert.Contains(after.StateEvidence, e => e.Text.Contains("was listening at", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void StormOverManyIncidents_CountsEverySymptomInTheIncidentsTheApiReads()
+    {
+        _harness.Hello("lb-1", "192.0.2.1");
+        ulong seq = 0;
+        for (var round = 0; round < 3; round++)
+        {
+            // More incidents change per commit than are saved every commit.
+            var batch = Enumerable.Range(0, Fleet502.Collector.Correlation.Correlator.SavedEveryCommit * 2)
+                .Select(t => Refused(++seq, T0.AddSeconds(round), $"198.51.100.{t + 1}:8080", count: 3))
+                .ToArray();
+            _harness.Observe("lb-1", batch);
+        }
+
+        var incidents = _harness.AllIncidents;
+        Assert.Equal(Fleet502.Collector.Correlation.Correlator.SavedEveryCommit * 2, incidents.Count);
+        Assert.All(incidents, i => Assert.Equal(9, i.ErrorCount));
+    }
+
+    [Fact]
     public void UpstreamCrash_RestartReportedAfterTheErrors_JoinsTheOpenIncidentsEvidence()
     {
         var ledger = TcpListener("127.0.0.1", 3000, "php");
