@@ -160,11 +160,19 @@ public sealed class DeliveryTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>A stored chunk's events: an EventBatch, deflated (codec "deflate").</summary>
+    private static IEnumerable<Event> ChunkEvents(BsonDocument chunk)
+    {
+        Assert.Equal("deflate", chunk["codec"].AsString);
+        using var inflate = new System.IO.Compression.DeflateStream(new MemoryStream(chunk["data"].AsBinary), System.IO.Compression.CompressionMode.Decompress);
+        return EventBatch.Parser.ParseFrom(inflate).Events;
+    }
+
     internal static Dictionary<int, int> ReadStoredIds(string databasePath)
     {
         var ids = new Dictionary<int, int>();
         using var db = new LiteDatabase(new ConnectionString { Filename = databasePath, ReadOnly = true });
-        foreach (var evt in db.GetCollection("event_chunks").FindAll().SelectMany(doc => EventBatch.Parser.ParseFrom(doc["data"].AsBinary).Events))
+        foreach (var evt in db.GetCollection("event_chunks").FindAll().SelectMany(ChunkEvents))
         {
             if (evt.UpstreamError is not { } error)
             {

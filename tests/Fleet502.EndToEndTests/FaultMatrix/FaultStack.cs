@@ -308,7 +308,10 @@ public sealed partial class FaultStack : IDisposable
     {
         try
         {
-            using var response = await Http.GetAsync(NginxUrl + path);
+            // A fresh connection per request: a kept-alive one can be closed by an old worker during
+            // a reload just as it is reused, which a status code would not describe.
+            using var request = new HttpRequestMessage(HttpMethod.Get, NginxUrl + path) { Headers = { ConnectionClose = true } };
+            using var response = await Http.SendAsync(request);
             return (int)response.StatusCode;
         }
         catch (HttpRequestException)
