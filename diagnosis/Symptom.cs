@@ -22,9 +22,12 @@ public sealed record Symptom(HostState Reporter, DateTimeOffset Time, TargetAddr
     public long Count => Math.Max(1, Error.Count);
 
     /// <summary>The symptom of a validated UpstreamError event; null for any other event.</summary>
-    public static Symptom? From(HostState reporter, Event e)
+    public static Symptom? From(HostState reporter, Event e) => From(reporter, e, TargetAddress.FromProto);
+
+    /// <summary>As above, with the target parsed by <paramref name="parse"/> (the collector caches it: a storm names the same targets).</summary>
+    public static Symptom? From(HostState reporter, Event e, Func<UpstreamTarget?, TargetAddress?> parse)
     {
-        if (e.UpstreamError is not { } error || TargetAddress.FromProto(error.Target) is not { } target)
+        if (e.UpstreamError is not { } error || parse(error.Target) is not { } target)
         {
             return null;
         }

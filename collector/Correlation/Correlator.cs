@@ -29,10 +29,14 @@ internal sealed class Correlator
     // verdict rests on are unchanged, joins that incident without asking the rules again.
     private readonly Dictionary<(string Reporter, Cause Cause, string Target, string Server), Explained> _explained = [];
 
-    // Incidents whose counts changed but are not yet saved: saved at most once a second (and
+    // Incidents whose counts changed but are not yet saved: saved at most every UnsavedFor (and
     // before every API read), because a storm changes the same incidents in every commit.
     private readonly Dictionary<string, Incident> _unsaved = new(StringComparer.Ordinal);
     private long _lastFlush;
+
+    // Targets parsed once: a storm names the same few thousand targets in every batch.
+    private readonly Dictionary<(bool Group, string Unix, string Address, string Host, uint Port), TargetAddress?> _targets = [];
+    private readonly Func<UpstreamTarget?, TargetAddress?> _parseTarget;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AgentLiveness> _liveness = new(StringComparer.Ordinal); // open, or resolved recently enough to re-open
     private readonly RuleSet _rules;
     private readonly IncidentStore _incidents;
@@ -64,6 +68,7 @@ internal sealed class Correlator
         _events = events;
         _time = time;
         _logger = logger;
+        _parseTarget = ParseTarget;
         Restore();
     }
 
@@ -103,8 +108,8 @@ internal sealed class Correlator
         }
 
         // New and re-opened incidents are saved in this commit, then told. Counts of known ones too,
-        // unless a storm changes many incidents in every commit: then at most once a second, and a
-        // kill -9 loses up to that second of counts (never events: those are in this commit).
+        // unless a storm changes many incidents in every commit: then at most every UnsavedFor, and a
+        // kill -9 loses up to that much of the counts (never events: those are in this commit).
         foreach (var change in changed.Values)
         {
             if (change.Kind == ChangeKind.Updated)
@@ -128,10 +133,15 @@ internal sealed class Correlator
     public const int SavedEveryCommit = 64;
 
     /// <summary>How long changed counts may wait in memory before they are saved.</summary>
-    public static readonly TimeSpan UnsavedFor = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan UnsavedFor = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a verdict serves repeats of its symptom before the rules are asked again.</summary>
-    public static readonly TimeSpan ReexplainAfter = TimeSpan.FromSeconds(5);
+    /// <remarks>
+    /// Everything a verdict reads about its hosts moves their state version, except time itself: the
+    /// owner's agent falling silent is checked on every repeat; the rest (the reporter's newest
+    /// latencies, other hosts of an upstream group) may be this old in the evidence.
+    /// </remarks>
+    public static readonly TimeSpan ReexplainAfter = TimeSpan.FromSeconds(30);
 
     /// <summary>Saves every changed incident now: before the API reads them, and at shutdown.</summary>
     public void Flush() => _database.Write(_ => SaveUnsaved());
@@ -170,7 +180,7 @@ internal sealed class Correlator
         foreach (var e in events)
         {
             // Unspecified: the line blames nothing; it is stored, not an incident.
-            if (Symptom.From(reporter, e) is { } symptom && symptom.Cause != Cause.Unspecified
+            if (Symptom.From(reporter, e, _parseTarget) is { } symptom && symptom.Cause != Cause.Unspecified
                 && (Repeat(symptom) ?? Explain(symptom with { Fleet = _topology.Hosts })) is { } change)
             {
                 changed[change.Incident.Id] = changed.TryGetValue(change.Incident.Id, out var earlier) && earlier.Kind != ChangeKind.Updated
@@ -296,9 +306,35 @@ internal sealed class Correlator
         var reporterId = symptom.Reporter.AgentId;
         _explained[(reporterId, symptom.Cause, symptom.Target.Text, symptom.Error.Server)] = new Explained(
             incident, owner?.AgentId, _topology.StateVersion(reporterId), owner is null ? 0 : _topology.StateVersion(owner.AgentId),
-            _topology.AddressVersion, now, symptom.Time) { ImpactAt = now };
+            _topology.AddressVersion, now, symptom.Time, Silent(owner, symptom.Time)) { ImpactAt = now };
         return new Change(incident, kind);
     }
+
+    private TargetAddress? ParseTarget(UpstreamTarget? target)
+    {
+        if (target is null)
+        {
+            return null;
+        }
+
+        var key = (target.IsGroup, target.UnixPath, target.Address, target.Host, target.Port);
+        if (!_targets.TryGetValue(key, out var parsed))
+        {
+            if (_targets.Count >= 65_536)
+            {
+                _targets.Clear();
+            }
+
+            parsed = TargetAddress.FromProto(target);
+            _targets[key] = parsed;
+        }
+
+        return parsed;
+    }
+
+    /// <summary>Whether the owner's agent was silent at the symptom's time, as the host-down rule judges it.</summary>
+    private bool Silent(HostState? owner, DateTimeOffset at) =>
+        owner is not null && (owner.LastHeard is not { } heard || at - heard > _options.AgentOfflineAfter);
 
     /// <summary>
     /// A symptom already explained for an open incident, with nothing changed since on the hosts
@@ -316,7 +352,8 @@ internal sealed class Correlator
             || symptom.Time < known.SymptomTime || now - known.ExplainedAt >= ReexplainAfter
             || _topology.AddressVersion != known.AddressVersion
             || _topology.StateVersion(reporterId) != known.ReporterVersion
-            || (known.OwnerId is { } ownerId && _topology.StateVersion(ownerId) != known.OwnerVersion))
+            || (known.OwnerId is { } ownerId && (_topology.StateVersion(ownerId) != known.OwnerVersion
+                || Silent(_topology.Get(ownerId), symptom.Time) != known.OwnerSilent)))
         {
             return null;
         }
@@ -519,7 +556,7 @@ internal sealed class Correlator
     /// <summary>How a (reporter, cause, target) was last explained, and the host versions it rested on.</summary>
     private sealed record Explained(
         Incident Incident, string? OwnerId, long ReporterVersion, long OwnerVersion, long AddressVersion,
-        DateTimeOffset ExplainedAt, DateTimeOffset SymptomTime)
+        DateTimeOffset ExplainedAt, DateTimeOffset SymptomTime, bool OwnerSilent)
     {
         public DateTimeOffset ImpactAt { get; set; }
     }

@@ -27,7 +27,9 @@ internal sealed class IngestWriter(
     /// <summary>Stores the batch with whatever else is waiting; completes after the commit.</summary>
     public Task<AppendResult> WriteAsync(string agentId, IReadOnlyList<CheckedEvent> batch)
     {
-        var pending = new Pending(agentId, batch, new TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        // Serializing and deflating the chunk happens here, on the agent's stream, in parallel.
+        var prepared = EventStore.Prepare(batch, time.GetUtcNow());
+        var pending = new Pending(agentId, batch, prepared, new TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending))
         {
             pending.Done.SetException(new InvalidOperationException("the collector is stopping"));
@@ -80,7 +82,7 @@ internal sealed class IngestWriter(
                 var stored = new List<(string, IReadOnlyList<Event>)>(group.Count);
                 for (var i = 0; i < group.Count; i++)
                 {
-                    results[i] = events.Append(group[i].AgentId, group[i].Batch, now);
+                    results[i] = events.Append(group[i].AgentId, group[i].Batch, now, group[i].Prepared);
                     stored.Add((group[i].AgentId, results[i].Stored));
                 }
 
@@ -115,5 +117,5 @@ internal sealed class IngestWriter(
         }
     }
 
-    private sealed record Pending(string AgentId, IReadOnlyList<CheckedEvent> Batch, TaskCompletionSource<AppendResult> Done);
+    private sealed record Pending(string AgentId, IReadOnlyList<CheckedEvent> Batch, PreparedChunk? Prepared, TaskCompletionSource<AppendResult> Done);
 }

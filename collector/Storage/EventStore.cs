@@ -34,7 +34,12 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
     /// read from a log line already stored (same file identity and offset) is a duplicate too: an
     /// agent killed before its checkpoint moved reads the line again and gives it a new seq.
     /// </summary>
-    public AppendResult Append(string agentId, IReadOnlyList<CheckedEvent> batch, DateTimeOffset now) => database.Write(_ =>
+    /// <remarks>
+    /// <paramref name="prepared"/> (from <see cref="Prepare"/>, made on the agent's stream thread)
+    /// is the batch's chunk when every event in it is new, as nearly always: the single writer
+    /// then only inserts it, and serializing and deflating run in parallel across streams.
+    /// </remarks>
+    public AppendResult Append(string agentId, IReadOnlyList<CheckedEvent> batch, DateTimeOffset now, PreparedChunk? prepared = null) => database.Write(_ =>
     {
         var lastSeq = agents.GetLastSeq(agentId);
         var stored = new List<Event>(batch.Count);
@@ -68,7 +73,15 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
             }
         }
 
-        WriteChunks(agentId, kept, now);
+        if (prepared is not null && kept.Count == batch.Count && prepared.Count == batch.Count)
+        {
+            _chunks.Insert(ToDocument(agentId, prepared, now));
+        }
+        else
+        {
+            WriteChunks(agentId, kept, now);
+        }
+
         lines.Flush(now);
         // The newest chunk ends at lastSeq unless its last events were duplicates: then the agent's document says so.
         agents.SetProgress(agentId, lastSeq, now, carried: kept.Count > 0 && kept[^1].Event.Seq == lastSeq);
@@ -154,13 +167,13 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
         var first = Hour(kept[0], now);
         if (kept.TrueForAll(e => Hour(e, now) == first))
         {
-            _chunks.Insert(ToDocument(agentId, kept, now));
+            _chunks.Insert(ToDocument(agentId, PrepareChunk(kept, now), now));
             return;
         }
 
         foreach (var hour in kept.GroupBy(e => Hour(e, now)))
         {
-            _chunks.Insert(ToDocument(agentId, hour.ToList(), now));
+            _chunks.Insert(ToDocument(agentId, PrepareChunk(hour.ToList(), now), now));
         }
     }
 
@@ -169,9 +182,31 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
     /// <summary>When the event happened; a rejected event's own time may be garbage, so it counts as received now.</summary>
     private static DateTimeOffset Time(CheckedEvent item, DateTimeOffset now) => item.IsValid ? item.Event.Time.ToDateTimeOffset() : now;
 
-    private static BsonDocument ToDocument(string agentId, List<CheckedEvent> chunk, DateTimeOffset now)
+    /// <summary>
+    /// The chunk of a whole batch, serialized and deflated, off the writer's thread; null when the
+    /// batch is empty, out of seq order or spans two UTC hours (the writer then cuts it itself).
+    /// </summary>
+    public static PreparedChunk? Prepare(IReadOnlyList<CheckedEvent> batch, DateTimeOffset now)
     {
-        var id = $"{agentId}/{chunk[0].Event.Seq:D20}";
+        if (batch.Count == 0 || !ReferenceEquals(InSeqOrder(batch), batch))
+        {
+            return null;
+        }
+
+        var hour = Hour(batch[0], now);
+        for (var i = 1; i < batch.Count; i++)
+        {
+            if (Hour(batch[i], now) != hour)
+            {
+                return null;
+            }
+        }
+
+        return PrepareChunk(batch, now);
+    }
+
+    private static PreparedChunk PrepareChunk(IReadOnlyList<CheckedEvent> chunk, DateTimeOffset now)
+    {
         var batch = new EventBatch();
         var kinds = new HashSet<string>(StringComparer.Ordinal);
         var newest = DateTimeOffset.MinValue;
@@ -190,24 +225,31 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
             }
         }
 
+        return new PreparedChunk(
+            ChunkData.Write(batch), [.. kinds], oldest, newest, [.. rejects], chunk[0].Event.Seq, chunk[^1].Event.Seq, chunk.Count);
+    }
+
+    private static BsonDocument ToDocument(string agentId, PreparedChunk chunk, DateTimeOffset now)
+    {
+        var id = $"{agentId}/{chunk.First:D20}";
         var doc = new BsonDocument
         {
             ["_id"] = id,
-            ["tkey"] = $"{TimeKey(newest)}|{id}",
+            ["tkey"] = $"{TimeKey(chunk.Newest)}|{id}",
             ["agent"] = agentId,
-            ["first"] = (long)chunk[0].Event.Seq,
-            ["last"] = (long)chunk[^1].Event.Seq,
+            ["first"] = (long)chunk.First,
+            ["last"] = (long)chunk.Last,
             ["count"] = chunk.Count,
-            ["oldest"] = BsonTime.From(oldest),
-            ["newest"] = BsonTime.From(newest),
+            ["oldest"] = BsonTime.From(chunk.Oldest),
+            ["newest"] = BsonTime.From(chunk.Newest),
             ["received"] = BsonTime.From(now),
-            ["kinds"] = new BsonArray(kinds.Select(k => new BsonValue(k))),
+            ["kinds"] = new BsonArray(chunk.Kinds.Select(k => new BsonValue(k))),
             ["codec"] = ChunkData.Codec,
-            ["data"] = ChunkData.Write(batch),
+            ["data"] = chunk.Data,
         };
-        if (rejects.Count > 0)
+        if (chunk.Rejects.Count > 0)
         {
-            doc["rejects"] = rejects;
+            doc["rejects"] = new BsonArray(chunk.Rejects);
         }
 
         return doc;

@@ -24,7 +24,7 @@ internal sealed class LineIndex
     private const int MaxCached = 16_384;
 
     private readonly ILiteCollection<BsonDocument> _lines;
-    private readonly Dictionary<string, Stretch> _cache = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Agent, ulong Device, ulong Inode, uint Generation, long Stretch), Stretch> _cache = [];
     private readonly List<Stretch> _dirty = [];
     private long _clock;
 
@@ -40,11 +40,13 @@ internal sealed class LineIndex
     /// </summary>
     public bool TryAdd(string agentId, ulong device, ulong inode, uint generation, long offset)
     {
-        var key = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{agentId}|{device}:{inode}:{generation}|{offset >> StretchBits}");
+        // No string per line: the stretch's document id is made only when it is read or written.
+        var key = (agentId, device, inode, generation, offset >> StretchBits);
         if (!_cache.TryGetValue(key, out var stretch))
         {
-            stretch = Load(key);
+            stretch = Load(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{agentId}|{device}:{inode}:{generation}|{offset >> StretchBits}"));
+            stretch.CacheKey = key;
             _cache[key] = stretch;
         }
 
@@ -83,7 +85,7 @@ internal sealed class LineIndex
         {
             foreach (var old in _cache.Values.OrderBy(s => s.LastUsed).Take(_cache.Count / 2).ToList())
             {
-                _cache.Remove(old.Key);
+                _cache.Remove(old.CacheKey);
             }
         }
     }
@@ -122,6 +124,8 @@ internal sealed class LineIndex
         private int _count;
 
         public string Key { get; } = key;
+
+        public (string Agent, ulong Device, ulong Inode, uint Generation, long Stretch) CacheKey { get; set; }
 
         public bool Dirty { get; set; }
 
