@@ -54,6 +54,29 @@ public sealed record TargetAddress(TargetKind Kind, string Text, string? Host, i
         return null;
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Canonical = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// <c>Parse(written).Text</c>, remembered: access windows name the same upstreams again and again
+    /// (bounded, so hostile input cannot grow it without end).
+    /// </summary>
+    public static string CanonicalText(string written)
+    {
+        if (Canonical.TryGetValue(written, out var text))
+        {
+            return text;
+        }
+
+        text = Parse(written).Text;
+        if (Canonical.Count >= 16_384)
+        {
+            Canonical.Clear();
+        }
+
+        Canonical[written] = text;
+        return text;
+    }
+
     /// <summary>Parses the canonical text form; anything that is neither unix: nor host:port is a group name.</summary>
     public static TargetAddress Parse(string text)
     {

@@ -26,6 +26,7 @@ internal sealed class LineIndex
     private readonly ILiteCollection<BsonDocument> _lines;
     private readonly Dictionary<(string Agent, ulong Device, ulong Inode, uint Generation, long Stretch), Stretch> _cache = [];
     private readonly List<Stretch> _dirty = [];
+    private readonly BsonExpression _partsOf = BsonExpression.Create("_id BETWEEN @0 AND @1");
     private long _clock;
 
     public LineIndex(CollectorDatabase database)
@@ -108,7 +109,10 @@ internal sealed class LineIndex
     private Stretch Load(string key)
     {
         var stretch = new Stretch(key);
-        foreach (var part in _lines.Find(Query.StartsWith("_id", key + "|")))
+        // A compiled expression with parameters: LiteDB compiles a Query.StartsWith anew on each call.
+        _partsOf.Parameters["0"] = key + "|";
+        _partsOf.Parameters["1"] = key + "|~";
+        foreach (var part in _lines.Find(_partsOf))
         {
             stretch.Read(part["offsets"].AsBinary);
         }

@@ -72,8 +72,9 @@ public sealed class UpstreamTimeoutRule : IDiagnosisRule
     /// <summary>The reporter's access windows toward the target, near the time.</summary>
     public static IEnumerable<Timed<AccessWindow>> Windows(HostState reporter, TargetAddress target, DateTimeOffset around) =>
         reporter.AccessWindows.Values.Where(w =>
-            (w.Value.Upstream == target.Text || w.Value.UpstreamGroup == target.Text || (w.Value.Upstream.Length > 0 && TargetAddress.Parse(w.Value.Upstream).Text == target.Text))
-            && w.At >= around - WindowAge && w.At <= around + WindowAge);
+            w.At >= around - WindowAge && w.At <= around + WindowAge
+            && (w.Value.Upstream == target.Text || w.Value.UpstreamGroup == target.Text
+                || (w.Value.Upstream.Length > 0 && TargetAddress.CanonicalText(w.Value.Upstream) == target.Text)));
 
     private static string Seconds(uint ms) => string.Create(CultureInfo.InvariantCulture, $"{ms / 1000.0:0.###}s");
 }
