@@ -14,11 +14,9 @@ namespace Fleet502.Collector.Ingest;
 /// </summary>
 internal sealed class IngestService(
     IOptions<AuthOptions> auth,
-    AgentStore agents,
     IngestWriter writer,
     Correlator correlator,
     IngestMetrics metrics,
-    TimeProvider time,
     ILogger<IngestService> logger) : Protos.V1.Ingest.IngestBase
 {
     private const int MaxIdLength = 128;
@@ -52,9 +50,7 @@ internal sealed class IngestService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
         }
 
-        var agent = agents.Register(hello, time.GetUtcNow());
-        correlator.UpdateAgent(agent);
-        correlator.SetConnected(agent.Id, connected: true);
+        var agent = await writer.ConnectAsync(hello);
         Log.AgentConnected(logger, agent.Id, agent.Hostname, agent.Version, agent.LastSeq);
         await responseStream.WriteAsync(
             new CollectorMessage { Welcome = new Welcome { LastSeq = agent.LastSeq, CollectorVersion = CollectorVersion } },

@@ -15,6 +15,7 @@ namespace Fleet502.Collector.Ingest;
 internal sealed class IngestWriter(
     CollectorDatabase database,
     EventStore events,
+    AgentStore agents,
     Correlator correlator,
     TimeProvider time,
     ILogger<IngestWriter> logger) : BackgroundService
@@ -36,6 +37,22 @@ internal sealed class IngestWriter(
         }
 
         return pending.Done.Task;
+    }
+
+    /// <summary>
+    /// Registers a connecting agent (Hello) with whatever else is waiting: a thousand agents
+    /// reconnecting after a collector restart share commits instead of syncing the disk each.
+    /// </summary>
+    public async Task<AgentRecord> ConnectAsync(Hello hello)
+    {
+        var pending = new Pending(hello.AgentId, [], null, new TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously)) { Hello = hello };
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            throw new InvalidOperationException("the collector is stopping");
+        }
+
+        await pending.Done.Task;
+        return pending.Registered!;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -82,6 +99,16 @@ internal sealed class IngestWriter(
                 var stored = new List<(string, IReadOnlyList<Event>)>(group.Count);
                 for (var i = 0; i < group.Count; i++)
                 {
+                    if (group[i].Hello is { } hello)
+                    {
+                        var agent = agents.Register(hello, now);
+                        correlator.UpdateAgent(agent);
+                        correlator.SetConnected(agent.Id, connected: true);
+                        group[i].Registered = agent;
+                        results[i] = new AppendResult([], agent.LastSeq, 0, 0);
+                        continue;
+                    }
+
                     results[i] = events.Append(group[i].AgentId, group[i].Batch, now, group[i].Prepared);
                     stored.Add((group[i].AgentId, results[i].Stored));
                 }
@@ -117,5 +144,11 @@ internal sealed class IngestWriter(
         }
     }
 
-    private sealed record Pending(string AgentId, IReadOnlyList<CheckedEvent> Batch, PreparedChunk? Prepared, TaskCompletionSource<AppendResult> Done);
+    private sealed record Pending(string AgentId, IReadOnlyList<CheckedEvent> Batch, PreparedChunk? Prepared, TaskCompletionSource<AppendResult> Done)
+    {
+        /// <summary>Set for a connecting agent: registered instead of stored.</summary>
+        public Hello? Hello { get; init; }
+
+        public AgentRecord? Registered { get; set; }
+    }
 }
