@@ -148,12 +148,20 @@ internal sealed class Correlator
 
     private void SaveUnsaved()
     {
-        foreach (var incident in _unsaved.Values)
+        var saved = _unsaved.Values.ToList();
+        foreach (var incident in saved)
         {
             _incidents.Save(incident);
         }
 
-        _unsaved.Clear();
+        // Forgotten only once durable: a rolled-back commit leaves them to the next save.
+        _database.AfterCommit(() =>
+        {
+            foreach (var incident in saved)
+            {
+                _unsaved.Remove(incident.Id);
+            }
+        });
         _lastFlush = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
@@ -350,6 +358,7 @@ internal sealed class Correlator
             || known.Incident.Status != IncidentStatus.Open
             || !_active.TryGetValue(known.Incident.Key, out var current) || !ReferenceEquals(current, known.Incident)
             || symptom.Time < known.SymptomTime || now - known.ExplainedAt >= ReexplainAfter
+            || symptom.Time - known.SymptomTime >= ReexplainAfter // a replayed backlog spans more than the collector's clock
             || _topology.AddressVersion != known.AddressVersion
             || _topology.StateVersion(reporterId) != known.ReporterVersion
             || (known.OwnerId is { } ownerId && (_topology.StateVersion(ownerId) != known.OwnerVersion

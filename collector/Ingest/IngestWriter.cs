@@ -76,7 +76,15 @@ internal sealed class IngestWriter(
         }
         finally
         {
-            correlator.Flush(); // counts not yet saved
+            try
+            {
+                correlator.Flush(); // counts not yet saved
+            }
+            catch (Exception ex) when (ex is LiteException or IOException)
+            {
+                Log.CorrelationFailed(logger, ex, "shutdown flush");
+            }
+
             _queue.Writer.TryComplete();
             while (_queue.Reader.TryRead(out var left))
             {
@@ -131,6 +139,11 @@ internal sealed class IngestWriter(
         {
             foreach (var pending in group)
             {
+                if (pending.Registered is { } agent)
+                {
+                    ForgetConnection(agent.Id);
+                }
+
                 pending.Done.TrySetException(ex);
             }
 
@@ -141,6 +154,19 @@ internal sealed class IngestWriter(
         for (var i = 0; i < group.Count; i++)
         {
             group[i].Done.TrySetResult(results[i]);
+        }
+    }
+
+    /// <summary>A Hello whose commit rolled back: the agent is not connected (its stream ends with the error).</summary>
+    private void ForgetConnection(string agentId)
+    {
+        try
+        {
+            correlator.SetConnected(agentId, connected: false);
+        }
+        catch (Exception ex) when (ex is LiteException or IOException)
+        {
+            Log.CorrelationFailed(logger, ex, agentId);
         }
     }
 

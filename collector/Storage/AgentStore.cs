@@ -91,7 +91,8 @@ internal sealed class AgentStore
         // Chunks stored after the document's last rewrite carry the rest: only those are read.
         var chunks = database.Collection(CollectorDatabase.EventChunks).Find(Query.Between(
             "_id", new BsonValue($"{agentId}/{saved + 1:D20}"), new BsonValue($"{agentId}/~")));
-        var last = chunks.Select(c => (ulong)c["last"].AsInt64).DefaultIfEmpty(saved).Max();
+        // The agent field, not the id range alone: an agent id may continue with "/..." too.
+        var last = chunks.Where(c => c["agent"].AsString == agentId).Select(c => (ulong)c["last"].AsInt64).DefaultIfEmpty(saved).Max();
         var progress = new Progress { LastSeq = Math.Max(saved, last), SavedAt = DateTimeOffset.MinValue };
         _progress[agentId] = progress;
         return progress;

@@ -88,12 +88,10 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
         return new AppendResult(stored, lastSeq, duplicates, rejected);
     });
 
-    public int Count(string agentId) =>
-        _chunks.Find(Query.StartsWith("_id", agentId + "/")).Sum(d => d["count"].AsInt32);
+    public int Count(string agentId) => Chunks(agentId).Sum(d => d["count"].AsInt32);
 
     /// <summary>The stored events of one agent, in seq order (for inspection and tests).</summary>
-    public IReadOnlyList<Event> ForAgent(string agentId) => _chunks
-        .Find(Query.StartsWith("_id", agentId + "/"))
+    public IReadOnlyList<Event> ForAgent(string agentId) => Chunks(agentId)
         .SelectMany(d => ChunkData.Read(d).Events)
         .OrderBy(e => e.Seq)
         .ToList();
@@ -127,7 +125,9 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
 
         foreach (var (agent, last) in progress)
         {
-            agents.KeepProgress(agent, last); // the chunk that carried it is going
+            // The chunk that carried it is going; the document takes the agent's whole progress, as
+            // reading chunks back starts after the document's seq.
+            agents.KeepProgress(agent, Math.Max(last, agents.GetLastSeq(agent)));
         }
 
         _chunks.DeleteMany(Query.LT("tkey", key));
@@ -142,6 +142,10 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
     });
 
     private static string TimeKey(DateTimeOffset time) => BsonTime.Key(time);
+
+    // The id prefix alone would also match an agent whose id continues with "/...".
+    private IEnumerable<BsonDocument> Chunks(string agentId) =>
+        _chunks.Find(Query.StartsWith("_id", agentId + "/")).Where(d => d["agent"].AsString == agentId);
 
     private static IEnumerable<CheckedEvent> InSeqOrder(IReadOnlyList<CheckedEvent> batch)
     {

@@ -114,6 +114,11 @@ internal sealed class LineIndex
         _partsOf.Parameters["1"] = key + "|~";
         foreach (var part in _lines.Find(_partsOf))
         {
+            if (part["_id"].AsString.Length != key.Length + 33)
+            {
+                continue; // "|" and a 32-digit part id: anything longer is another stretch whose key starts with this one
+            }
+
             stretch.Read(part["offsets"].AsBinary);
         }
 

@@ -119,6 +119,21 @@ public sealed class IngestServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AgentIdsThatShareAPrefix_KeepTheirOwnProgress()
+    {
+        await using (var nested = await _collector.ConnectAsync("web/2"))
+        {
+            Assert.Equal(5ul, await nested.SendAsync(Heartbeat(1, T0), Heartbeat(2, T0), Heartbeat(3, T0), Heartbeat(4, T0), Heartbeat(5, T0)));
+        }
+
+        await using var web = await _collector.ConnectAsync("web");
+        Assert.Equal(0ul, web.Welcome.LastSeq);
+        Assert.Equal(1ul, await web.SendAsync(Heartbeat(1, T0)));
+        Assert.Equal([1ul], Events.ForAgent("web").Select(e => e.Seq));
+        Assert.Equal(5, Events.Count("web/2"));
+    }
+
+    [Fact]
     public async Task StateEventsNoRuleReadsYet_AreStoredNotRejected()
     {
         await using var agent = await _collector.ConnectAsync("web-1");
