@@ -368,7 +368,7 @@ internal sealed class Correlator
         }
 
         var incident = known.Incident;
-        Count(incident, symptom, now);
+        Tally(incident, symptom, now);
         // The reporter's access windows are read at most once a second per (reporter, target).
         var windows = now - known.ImpactAt >= TimeSpan.FromSeconds(1);
         UpdateImpact(incident, windows ? symptom : null);
@@ -404,7 +404,7 @@ internal sealed class Correlator
         incident.Tier = verdict.Tier;
         incident.Hosts.Add(symptom.Reporter.Hostname);
         UpdateTierChain(incident, Tiers.OfReporter(symptom.Reporter.Roles), verdict.Tier);
-        Count(incident, symptom, now);
+        Tally(incident, symptom, now);
         UpdateImpact(incident, symptom);
         incident.Confidence = verdict.Confidence;
         incident.Headline = verdict.Headline;
@@ -414,7 +414,7 @@ internal sealed class Correlator
     }
 
     /// <summary>What every symptom adds, explained anew or a repeat: servers, times, counts, a sample.</summary>
-    private static void Count(Incident incident, Symptom symptom, DateTimeOffset now)
+    private static void Tally(Incident incident, Symptom symptom, DateTimeOffset now)
     {
         if (!string.IsNullOrWhiteSpace(symptom.Error.Server))
         {

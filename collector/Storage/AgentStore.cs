@@ -15,19 +15,19 @@ internal sealed class AgentStore
     /// <summary>How often a busy agent's document takes its progress and last_seen.</summary>
     public static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(30);
 
-    private readonly CollectorDatabase database;
+    private readonly CollectorDatabase _database;
     private readonly Dictionary<string, Progress> _progress = new(StringComparer.Ordinal);
 
     public AgentStore(CollectorDatabase database)
     {
-        this.database = database;
+        _database = database;
         database.RolledBack += _progress.Clear;
     }
 
-    private ILiteCollection<BsonDocument> Agents => database.Collection(CollectorDatabase.Agents);
+    private ILiteCollection<BsonDocument> Agents => _database.Collection(CollectorDatabase.Agents);
 
     /// <summary>Adds the agent or updates what Hello says about it; its last seq and listeners are kept.</summary>
-    public AgentRecord Register(Hello hello, DateTimeOffset now) => database.Write(_ =>
+    public AgentRecord Register(Hello hello, DateTimeOffset now) => _database.Write(_ =>
     {
         var doc = Agents.FindById(hello.AgentId) ?? new BsonDocument
         {
@@ -46,7 +46,7 @@ internal sealed class AgentStore
     });
 
     /// <summary>Highest seq stored for the agent, 0 when none. Call inside a write to act on it.</summary>
-    public ulong GetLastSeq(string agentId) => database.Write(_ => Load(agentId).LastSeq);
+    public ulong GetLastSeq(string agentId) => _database.Write(_ => Load(agentId).LastSeq);
 
     /// <summary>
     /// Records progress; must run inside <see cref="CollectorDatabase.Write{T}"/>. With
@@ -70,7 +70,7 @@ internal sealed class AgentStore
     }
 
     /// <summary>Raises the document's last seq to at least <paramref name="lastSeq"/> (before retention deletes the chunk that carried it).</summary>
-    public void KeepProgress(string agentId, ulong lastSeq) => database.Write(_ =>
+    public void KeepProgress(string agentId, ulong lastSeq) => _database.Write(_ =>
     {
         if (Agents.FindById(agentId) is { } doc && (!doc["last_seq"].IsNumber || (ulong)doc["last_seq"].AsInt64 < lastSeq))
         {
@@ -89,7 +89,7 @@ internal sealed class AgentStore
         var doc = Agents.FindById(agentId);
         var saved = doc is not null && doc["last_seq"].IsNumber ? (ulong)doc["last_seq"].AsInt64 : 0;
         // Chunks stored after the document's last rewrite carry the rest: only those are read.
-        var chunks = database.Collection(CollectorDatabase.EventChunks).Find(Query.Between(
+        var chunks = _database.Collection(CollectorDatabase.EventChunks).Find(Query.Between(
             "_id", new BsonValue($"{agentId}/{saved + 1:D20}"), new BsonValue($"{agentId}/~")));
         // The agent field, not the id range alone: an agent id may continue with "/..." too.
         var last = chunks.Where(c => c["agent"].AsString == agentId).Select(c => (ulong)c["last"].AsInt64).DefaultIfEmpty(saved).Max();
@@ -105,7 +105,7 @@ internal sealed class AgentStore
         public DateTimeOffset SavedAt { get; set; }
     }
 
-    public void SaveListeners(string agentId, ListenerSnapshot snapshot, DateTimeOffset sampledAt) => database.Write(_ =>
+    public void SaveListeners(string agentId, ListenerSnapshot snapshot, DateTimeOffset sampledAt) => _database.Write(_ =>
     {
         if (Agents.FindById(agentId) is { } doc)
         {
@@ -115,7 +115,7 @@ internal sealed class AgentStore
         }
     });
 
-    public void SaveProxyConfig(string agentId, ProxyConfig config, DateTimeOffset at) => database.Write(_ =>
+    public void SaveProxyConfig(string agentId, ProxyConfig config, DateTimeOffset at) => _database.Write(_ =>
     {
         if (Agents.FindById(agentId) is { } doc)
         {

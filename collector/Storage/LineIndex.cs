@@ -24,7 +24,7 @@ internal sealed class LineIndex
     private const int MaxCached = 16_384;
 
     private readonly ILiteCollection<BsonDocument> _lines;
-    private readonly Dictionary<(string Agent, ulong Device, ulong Inode, uint Generation, long Stretch), Stretch> _cache = [];
+    private readonly Dictionary<StretchKey, Stretch> _cache = [];
     private readonly List<Stretch> _dirty = [];
     private readonly BsonExpression _partsOf = BsonExpression.Create("_id BETWEEN @0 AND @1");
     private long _clock;
@@ -42,12 +42,10 @@ internal sealed class LineIndex
     public bool TryAdd(string agentId, ulong device, ulong inode, uint generation, long offset)
     {
         // No string per line: the stretch's document id is made only when it is read or written.
-        var key = (agentId, device, inode, generation, offset >> StretchBits);
+        var key = new StretchKey(agentId, device, inode, generation, offset >> StretchBits);
         if (!_cache.TryGetValue(key, out var stretch))
         {
-            stretch = Load(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"{agentId}|{device}:{inode}:{generation}|{offset >> StretchBits}"));
-            stretch.CacheKey = key;
+            stretch = Load(key);
             _cache[key] = stretch;
         }
 
@@ -71,7 +69,7 @@ internal sealed class LineIndex
     {
         foreach (var stretch in _dirty)
         {
-            var id = $"{stretch.Key}|{Guid.CreateVersion7(now):N}";
+            var id = $"{stretch.Id}|{Guid.CreateVersion7(now):N}";
             _lines.Insert(new BsonDocument
             {
                 ["_id"] = id,
@@ -86,7 +84,7 @@ internal sealed class LineIndex
         {
             foreach (var old in _cache.Values.OrderBy(s => s.LastUsed).Take(_cache.Count / 2).ToList())
             {
-                _cache.Remove(old.CacheKey);
+                _cache.Remove(old.Key);
             }
         }
     }
@@ -106,15 +104,15 @@ internal sealed class LineIndex
         return deleted;
     }
 
-    private Stretch Load(string key)
+    private Stretch Load(StretchKey key)
     {
         var stretch = new Stretch(key);
         // A compiled expression with parameters: LiteDB compiles a Query.StartsWith anew on each call.
-        _partsOf.Parameters["0"] = key + "|";
-        _partsOf.Parameters["1"] = key + "|~";
+        _partsOf.Parameters["0"] = stretch.Id + "|";
+        _partsOf.Parameters["1"] = stretch.Id + "|~";
         foreach (var part in _lines.Find(_partsOf))
         {
-            if (part["_id"].AsString.Length != key.Length + 33)
+            if (part["_id"].AsString.Length != stretch.Id.Length + 33)
             {
                 continue; // "|" and a 32-digit part id: anything longer is another stretch whose key starts with this one
             }
@@ -126,15 +124,17 @@ internal sealed class LineIndex
     }
 
     /// <summary>The sorted offsets (relative to the stretch) stored from one stretch of one file.</summary>
-    private sealed class Stretch(string key)
+    private sealed class Stretch(StretchKey key)
     {
         private readonly List<uint> _added = [];
         private uint[] _offsets = new uint[16];
         private int _count;
 
-        public string Key { get; } = key;
+        public StretchKey Key { get; } = key;
 
-        public (string Agent, ulong Device, ulong Inode, uint Generation, long Stretch) CacheKey { get; set; }
+        /// <summary>The prefix of its parts' document ids.</summary>
+        public string Id { get; } = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{key.Agent}|{key.Device}:{key.Inode}:{key.Generation}|{key.Number}");
 
         public bool Dirty { get; set; }
 
@@ -199,4 +199,7 @@ internal sealed class LineIndex
             return true;
         }
     }
+
+    /// <summary>One 256 KiB stretch of one file of one agent: no string per line to look it up.</summary>
+    private readonly record struct StretchKey(string Agent, ulong Device, ulong Inode, uint Generation, long Number);
 }
