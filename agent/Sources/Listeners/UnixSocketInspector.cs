@@ -105,8 +105,10 @@ public sealed class UnixSocketInspector(UnixAccount? client, string etc = "/etc"
         }
 
         var result = Build(path, status, errno, denial, hasListener);
-        // Refreshes are spread over passes rather than all falling due in the same one.
-        entry = new PathEntry(status, errno, hasListener, denial, result, result.GetHashCode()) { Pass = _pass, StatPass = _pass - (int)((uint)path.GetHashCode() % RefreshPasses) };
+        // Refreshes are spread over passes rather than all falling due in the same one, but a path
+        // just looked at waits at least half the period (a spread of the whole period made some
+        // paths due again on the very next pass: string hashes differ per process).
+        entry = new PathEntry(status, errno, hasListener, denial, result, result.GetHashCode()) { Pass = _pass, StatPass = _pass - (int)((uint)path.GetHashCode() % (RefreshPasses / 2)) };
         _paths[path] = entry;
         hash = entry.Hash;
         return result;
