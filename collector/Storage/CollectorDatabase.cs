@@ -18,19 +18,37 @@ internal sealed class CollectorDatabase : IDisposable
     public const string Incidents = "incidents";
     public const string Outbox = "outbox";
 
+    /// <summary>How long a commit waits for LiteDB's writer to write its pages before it fails.</summary>
+    private static readonly TimeSpan JournalWriteTimeout = TimeSpan.FromSeconds(30);
+
     private readonly Lock _writeLock = new();
     private readonly List<Action> _afterCommit = [];
+    private readonly DatabaseFile _data;
+    private readonly DatabaseFile _log;
 
     public CollectorDatabase(IOptions<StorageOptions> options, ILogger<CollectorDatabase> logger)
     {
         var path = System.IO.Path.GetFullPath(options.Value.Path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        Database = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct })
+
+        // The files LiteDB would open for this path ("x.db" and its journal "x-log.db"), opened here
+        // so the journal is synced once per transaction (see DatabaseFile).
+        _data = new DatabaseFile(path, deferSync: false);
+        try
         {
-            UtcDate = true,
-        };
+            _log = new DatabaseFile(LogPath(path), deferSync: true);
+            Database = new LiteDatabase(_data, logStream: _log) { UtcDate = true };
+        }
+        catch
+        {
+            _log?.Dispose();
+            _data.Dispose();
+            throw;
+        }
+
         Path = path;
         EnsureIndexes();
+        _log.Sync();
         Log.DatabaseOpened(logger, path);
     }
 
@@ -53,6 +71,7 @@ internal sealed class CollectorDatabase : IDisposable
                 if (owner)
                 {
                     Database.Commit();
+                    _log.SyncThrough(JournalEnd(), JournalWriteTimeout); // durable before anyone is told it is stored
                     RunAfterCommit();
                 }
 
@@ -96,7 +115,30 @@ internal sealed class CollectorDatabase : IDisposable
         _afterCommit.Add(action);
     }
 
-    public void Dispose() => Database.Dispose();
+    public void Dispose()
+    {
+        Database.Dispose(); // checkpoints the journal into the data file
+        _log.Dispose();
+        _data.Dispose();
+        if (new FileInfo(LogPath(Path)).Length == 0)
+        {
+            File.Delete(LogPath(Path)); // as LiteDB does with a journal it has emptied
+        }
+    }
+
+    /// <summary>
+    /// Where LiteDB's journal ends once its writer has written every page queued so far: pages get
+    /// their place at commit, so this covers the commit just made ($database is LiteDB's own view).
+    /// </summary>
+    private long JournalEnd()
+    {
+        var size = Database.GetCollection("$database").FindAll().First()["logFileSize"];
+        return size.IsInt32 ? (uint)size.AsInt32 : size.AsInt64; // LiteDB casts the length to int
+    }
+
+    /// <summary>LiteDB's journal file name for <paramref name="path"/>: "x.db" → "x-log.db".</summary>
+    public static string LogPath(string path) =>
+        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, System.IO.Path.GetFileNameWithoutExtension(path) + "-log" + System.IO.Path.GetExtension(path));
 
     private void RunAfterCommit()
     {
