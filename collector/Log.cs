@@ -46,8 +46,8 @@ internal static partial class Log
     [LoggerMessage(400, LogLevel.Information, "Correlator restored {Incidents} active incidents and {Hosts} hosts")]
     public static partial void CorrelatorRestored(ILogger logger, int incidents, int hosts);
 
-    [LoggerMessage(411, LogLevel.Debug, "Group commit: {Batches} batches, {Events} events in {Milliseconds} ms ({AppendMilliseconds} ms stored, {CorrelatedMilliseconds} ms correlated, the rest to commit)")]
-    public static partial void GroupCommitted(ILogger logger, int batches, int events, double appendMilliseconds, double correlatedMilliseconds, double milliseconds);
+    [LoggerMessage(411, LogLevel.Debug, "Group commit: {Batches} batches, {Events} events in {Milliseconds} ms ({AppendMilliseconds} ms stored, {CorrelatedMilliseconds} ms correlated, the rest to commit); allocated {StoreKiB} KiB storing, {CorrelateKiB} KiB correlating, {CommitKiB} KiB committing")]
+    public static partial void GroupCommitted(ILogger logger, int batches, int events, double appendMilliseconds, double correlatedMilliseconds, double milliseconds, long storeKiB, long correlateKiB, long commitKiB);
 
     [LoggerMessage(410, LogLevel.Information, "Correlator rebuilt host state from {Count} stored events of the last {Lookback}")]
     public static partial void CorrelatorReplayed(ILogger logger, int count, TimeSpan lookback);

@@ -49,6 +49,11 @@ internal sealed class CollectorProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
+        foreach (var (name, value) in UnitEnvironment())
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
         process.OutputDataReceived += (_, e) =>
         {
@@ -131,6 +136,29 @@ internal sealed class CollectorProcess : IAsyncDisposable
 
     private static long Kb(string line) =>
         long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), NumberStyles.None, CultureInfo.InvariantCulture) * 1024;
+
+    /// <summary>
+    /// The runtime settings the packaged systemd unit gives the collector (its DOTNET_* Environment=
+    /// lines), so the bench runs it as it is deployed; empty, with a warning, outside a checkout.
+    /// </summary>
+    private static IEnumerable<(string Name, string Value)> UnitEnvironment()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var unit = Path.Combine(dir.FullName, "packaging", "systemd", "fleet502-collector.service");
+            if (File.Exists(unit))
+            {
+                return File.ReadLines(unit)
+                    .Where(l => l.StartsWith("Environment=DOTNET_", StringComparison.Ordinal))
+                    .Select(l => l["Environment=".Length..].Split('=', 2))
+                    .Select(p => (p[0], p[1]))
+                    .ToList();
+            }
+        }
+
+        Console.Error.WriteLine("packaging/systemd/fleet502-collector.service not found: the collector runs without the unit's DOTNET_* settings");
+        return [];
+    }
 
     private static int FreePort()
     {

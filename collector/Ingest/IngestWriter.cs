@@ -99,6 +99,8 @@ internal sealed class IngestWriter(
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var appendMs = 0.0;
         var correlatedMs = 0.0;
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        long storedBytes = 0, correlatedBytes = 0;
         try
         {
             database.Write(_ =>
@@ -122,6 +124,7 @@ internal sealed class IngestWriter(
                 }
 
                 appendMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                storedBytes = GC.GetAllocatedBytesForCurrentThread();
                 try
                 {
                     correlator.ObserveAll(stored);
@@ -133,6 +136,7 @@ internal sealed class IngestWriter(
                 }
 
                 correlatedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                correlatedBytes = GC.GetAllocatedBytesForCurrentThread();
             });
         }
         catch (Exception ex)
@@ -150,7 +154,8 @@ internal sealed class IngestWriter(
             return;
         }
 
-        Log.GroupCommitted(logger, group.Count, results.Sum(r => r.Stored.Count), appendMs, correlatedMs, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        Log.GroupCommitted(logger, group.Count, results.Sum(r => r.Stored.Count), appendMs, correlatedMs, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            (storedBytes - allocated) / 1024, (correlatedBytes - storedBytes) / 1024, (GC.GetAllocatedBytesForCurrentThread() - correlatedBytes) / 1024);
         for (var i = 0; i < group.Count; i++)
         {
             group[i].Done.TrySetResult(results[i]);
