@@ -23,6 +23,10 @@ internal sealed class DatabaseFile : Stream
         // (and so survive kill -9) when LiteDB returns from it. FileShare.Read: one writer only.
         _file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
         _deferSync = deferSync;
+
+        // What a previous run left (a journal after kill -9) is written; the first sync covers it.
+        _writtenEnd = _file.Length;
+        _unsynced = _writtenEnd > 0;
     }
 
     public override bool CanRead => true;
