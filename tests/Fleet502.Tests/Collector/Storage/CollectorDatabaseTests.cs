@@ -38,6 +38,32 @@ public sealed class CollectorDatabaseTests : IDisposable
     }
 
     [Fact]
+    public void Across_LiteDBs_automatic_checkpoint_every_commit_is_in_the_files_when_Write_returns()
+    {
+        // 60 commits of 200 KB: LiteDB checkpoints its journal into the data file past 1,000 pages (8 MB).
+        var path = _dir.File("big.db");
+        var copy = _dir.File("big-copy.db");
+        using var database = Open(path);
+        var largest = 0L;
+        for (var i = 0; i < 60; i++)
+        {
+            database.Write(db => db.GetCollection("t").Insert(new BsonDocument { ["_id"] = i, ["pad"] = new byte[200_000] }));
+            largest = Math.Max(largest, new FileInfo(CollectorDatabase.LogPath(path)).Length);
+            if (i % 10 != 9 && i < 55)
+            {
+                continue;
+            }
+
+            File.Copy(path, copy, overwrite: true);
+            File.Copy(CollectorDatabase.LogPath(path), CollectorDatabase.LogPath(copy), overwrite: true);
+            using var plain = new LiteDatabase(new ConnectionString { Filename = copy, ReadOnly = true });
+            Assert.Equal(i + 1, plain.GetCollection("t").Count());
+        }
+
+        Assert.True(new FileInfo(CollectorDatabase.LogPath(path)).Length < largest, "the journal was checkpointed and truncated");
+    }
+
+    [Fact]
     public void A_database_LiteDB_itself_left_with_a_full_journal_opens_with_everything_in_it()
     {
         // An existing install's file, as LiteDB's own file mode leaves it after a crash.
