@@ -238,4 +238,5 @@ if [ "${FLEET502_PKG_NO_LINT:-0}" != 1 ]; then
 fi
 
 log "packages in $out:"
-ls -l "$out"/*.deb "$out"/*.rpm 2>/dev/null
+ls -l "$out"/*.deb
+[ "${FLEET502_PKG_NO_RPM:-0}" = 1 ] || ls -l "$out"/*.rpm

@@ -2,7 +2,7 @@
 # The collector benchmark in one command (not a test): publishes the collector as it is packaged
 # (ReadyToRun), builds the replay client and runs it; the collector gets the packaged unit's
 # DOTNET_* settings. Arguments go to fleet502-collector-bench, e.g.
-#   scripts/collector-bench.sh --agents 1000 --rate 100000 --seconds 60
+#   scripts/collector-bench.sh --agents 1000 --rate 100000 --warmup 10 --seconds 30
 # See benchmarks/README.md ("fleet502-collector-bench").
 set -euo pipefail
 cd "$(dirname "$0")/.."
