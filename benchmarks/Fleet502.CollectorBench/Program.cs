@@ -40,12 +40,13 @@ try
 
     // Acks counted over the measured seconds only; the events in flight at both ends show whether
     // the collector kept up (the same) or fell behind (more at the end).
-    async Task<(long Acked, long InFlight)> At(int second)
+    async Task<(long Sent, long Acked, long InFlight)> At(int second)
     {
         var wait = TimeSpan.FromSeconds(second) - clock.Elapsed;
         await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
         var acked = replay.Acked;
-        return (acked, replay.Sent - acked);
+        var sent = replay.Sent;
+        return (sent, acked, sent - acked);
     }
 
     var steadyFrom = warmup > 0 ? At(warmup) : null;
@@ -97,7 +98,7 @@ try
     {
         var (from, to) = (await steadyFrom, await steadyTo);
         steady = string.Create(CultureInfo.InvariantCulture,
-            $"\nsteady state             {(to.Acked - from.Acked) / (double)seconds:N0} events/s acked from {warmup} s to {warmup + seconds} s (in flight: {from.InFlight:N0} at the start, {to.InFlight:N0} at the end)");
+            $"\nsteady state             {(to.Acked - from.Acked) / (double)seconds:N0} events/s acked, {(to.Sent - from.Sent) / (double)seconds:N0} sent, from {warmup} s to {warmup + seconds} s (in flight: {from.InFlight:N0} at the start, {to.InFlight:N0} at the end)");
     }
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""

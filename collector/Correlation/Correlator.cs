@@ -356,8 +356,17 @@ internal sealed class Correlator
         var now = _time.GetUtcNow();
         if (!_explained.TryGetValue((reporterId, symptom.Cause, symptom.Target.Text, symptom.Error.Server), out var known)
             || known.Incident.Status != IncidentStatus.Open
-            || !_active.TryGetValue(known.Incident.Key, out var current) || !ReferenceEquals(current, known.Incident)
-            || symptom.Time < known.SymptomTime || now - known.ExplainedAt >= ReexplainAfter
+            || !_active.TryGetValue(known.Incident.Key, out var current) || !ReferenceEquals(current, known.Incident))
+        {
+            return null;
+        }
+
+        if (now - known.ExplainedAt >= ReexplainAfter || symptom.Time - known.SymptomTime >= ReexplainAfter)
+        {
+            Renew(known, symptom);
+        }
+
+        if (symptom.Time < known.SymptomTime || now - known.ExplainedAt >= ReexplainAfter
             || symptom.Time - known.SymptomTime >= ReexplainAfter // a replayed backlog spans more than the collector's clock
             || _topology.AddressVersion != known.AddressVersion
             || _topology.StateVersion(reporterId) != known.ReporterVersion
@@ -376,6 +385,25 @@ internal sealed class Correlator
 
         _lastSymptom[incident.Id] = symptom;
         return new Change(incident, ChangeKind.Updated);
+    }
+
+    /// <summary>
+    /// An old verdict of one reporter takes the time of the incident's newest explanation when
+    /// another reporter's symptom had the rules explain it since, at or before this symptom: the
+    /// state versions checked next still prove this reporter's and the owner's state unchanged, so
+    /// the rules would say the same. A storm from 1,000 load balancers toward 600 targets then asks
+    /// the rules about once per incident every <see cref="ReexplainAfter"/>, not 600,000 times.
+    /// Not for upstream timeouts: their verdict quotes this reporter's own latencies.
+    /// </summary>
+    private static void Renew(Explained known, Symptom symptom)
+    {
+        var (at, symptomTime) = known.Incident.LastExplained;
+        if (known.Incident.Cause != Cause.UpstreamTimeout && at > known.ExplainedAt
+            && symptom.Time >= symptomTime && symptomTime >= known.SymptomTime)
+        {
+            known.ExplainedAt = at;
+            known.SymptomTime = symptomTime;
+        }
     }
 
     private void Announce(Change change)
@@ -399,6 +427,7 @@ internal sealed class Correlator
     private void Record(Incident incident, Symptom symptom, IDiagnosisRule rule, Verdict verdict, HostState? owner, DateTimeOffset now)
     {
         incident.Rule = rule.Name;
+        incident.LastExplained = (now, symptom.Time);
         incident.OwnerAgentId = owner?.AgentId;
         incident.OwnerHost = owner?.Hostname;
         incident.Tier = verdict.Tier;
@@ -567,6 +596,11 @@ internal sealed class Correlator
         Incident Incident, string? OwnerId, long ReporterVersion, long OwnerVersion, long AddressVersion,
         DateTimeOffset ExplainedAt, DateTimeOffset SymptomTime, bool OwnerSilent)
     {
+        /// <summary>Moved on by <see cref="Renew"/>.</summary>
+        public DateTimeOffset ExplainedAt { get; set; } = ExplainedAt;
+
+        public DateTimeOffset SymptomTime { get; set; } = SymptomTime;
+
         public DateTimeOffset ImpactAt { get; set; }
     }
 }

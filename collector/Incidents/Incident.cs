@@ -46,6 +46,12 @@ internal sealed class Incident
     /// <summary>Failed requests as a share (0..1) of all the reporters' traffic; null without access-log windows.</summary>
     public double? FailureShare { get; set; }
 
+    /// <summary>
+    /// When the rules last explained it (collector clock) and that symptom's time; kept in memory.
+    /// Other reporters' verdicts on it are renewed from this instead of each asking the rules again.
+    /// </summary>
+    public (DateTimeOffset At, DateTimeOffset SymptomTime) LastExplained { get; set; }
+
     /// <summary>Each reporter's newest access-log impact (kept in memory; the sums are stored).</summary>
     public Dictionary<string, IncidentImpact.ReporterImpact> Impact { get; } = new(StringComparer.Ordinal);
 

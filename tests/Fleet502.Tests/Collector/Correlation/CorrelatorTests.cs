@@ -1,3 +1,4 @@
+using Fleet502.Diagnosis;
 using Fleet502.Collector.Incidents;
 using Fleet502.Protos.V1;
 using Fleet502.Tests.Collector.Infrastructure;
@@ -65,6 +66,77 @@ public sealed class CorrelatorTests : IDisposable
         Assert.Equal(101, after.ErrorCount);
         Assert.Equal(0.5, after.Confidence);
         Assert.Contains(after.StateEvidence, e => e.Text.Contains("was listening at", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ManyLoadBalancersPastReexplainAfter_AskTheRulesOncePerIncident_UntilAReportersStateChanges()
+    {
+        var rules = new CountingRules(RuleSet.Default);
+        using var harness = new CorrelatorHarness(rules: new RuleSet(rules.Rules));
+        harness.Hello("app-1", "192.0.2.10");
+        harness.Observe("app-1", Listeners(1, T0, TcpListener("0.0.0.0", 22, "sshd")));
+        var seq = new Dictionary<string, ulong>();
+        void Refusal(string lb, DateTimeOffset at)
+        {
+            seq[lb] = seq.GetValueOrDefault(lb) + 1;
+            harness.Observe(lb, Refused(seq[lb], at, "192.0.2.10:3000"));
+        }
+
+        var lbs = Enumerable.Range(1, 10).Select(i => $"lb-{i}").ToList();
+        foreach (var lb in lbs)
+        {
+            harness.Hello(lb, $"192.0.2.{100 + lbs.IndexOf(lb)}");
+        }
+
+        foreach (var lb in lbs)
+        {
+            Refusal(lb, T0.AddSeconds(1));
+        }
+
+        Assert.Equal(10, rules.Evaluations); // each load balancer's first symptom is explained
+
+        // 31 s later every verdict is past ReexplainAfter: the first symptom has the rules explain
+        // the incident anew, the other nine renew their verdicts from that.
+        harness.Time.Advance(TimeSpan.FromSeconds(31));
+        harness.Observe("app-1", Heartbeat(2, T0.AddSeconds(31))); // its agent still talks: not host-down
+        foreach (var lb in lbs)
+        {
+            Refusal(lb, T0.AddSeconds(32));
+        }
+
+        Assert.Equal(11, rules.Evaluations);
+        var storm = Assert.Single(harness.AllIncidents);
+        Assert.Equal(20, storm.ErrorCount);
+        Assert.Equal(10, storm.Hosts.Count);
+
+        // A state change of one reporter (its listeners) still has that one explained anew.
+        harness.Observe("lb-3", Listeners(seq["lb-3"] += 1, T0.AddSeconds(33), TcpListener("0.0.0.0", 80, "nginx")));
+        Refusal("lb-3", T0.AddSeconds(34));
+        Refusal("lb-4", T0.AddSeconds(34));
+        Assert.Equal(12, rules.Evaluations);
+    }
+
+    /// <summary>The default rules, counting how often the correlator asks them for a verdict.</summary>
+    private sealed class CountingRules(RuleSet inner)
+    {
+        public int Evaluations { get; private set; }
+
+        public IReadOnlyList<IDiagnosisRule> Rules => [.. inner.Rules.Select(r => (IDiagnosisRule)new Counted(r, this))];
+
+        private sealed class Counted(IDiagnosisRule rule, CountingRules owner) : IDiagnosisRule
+        {
+            public string Name => rule.Name;
+
+            public bool AppliesTo(Symptom symptom) => rule.AppliesTo(symptom);
+
+            public Verdict? Evaluate(Symptom symptom, HostState? host)
+            {
+                owner.Evaluations++;
+                return rule.Evaluate(symptom, host);
+            }
+
+            public EvidenceItem? ConfirmRecovery(TargetAddress target, HostState? host, DateTimeOffset now) => rule.ConfirmRecovery(target, host, now);
+        }
     }
 
     [Fact]

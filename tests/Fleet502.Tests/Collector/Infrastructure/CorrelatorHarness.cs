@@ -19,12 +19,14 @@ internal sealed class CorrelatorHarness : IDisposable
 {
     private readonly TempDirectory _dir;
     private readonly bool _ownsDirectory;
+    private readonly RuleSet _rules;
     private CollectorDatabase _database;
 
-    public CorrelatorHarness(TempDirectory? dir = null, FakeTimeProvider? time = null)
+    public CorrelatorHarness(TempDirectory? dir = null, FakeTimeProvider? time = null, RuleSet? rules = null)
     {
         _ownsDirectory = dir is null;
         _dir = dir ?? new TempDirectory();
+        _rules = rules ?? RuleSet.Default;
         Time = time ?? new FakeTimeProvider(TestEvents.T0);
         (_database, Correlator) = Open();
     }
@@ -91,7 +93,7 @@ internal sealed class CorrelatorHarness : IDisposable
         var outbox = new NotificationOutbox(database, new OutboxStore(database), Microsoft.Extensions.Options.Options.Create(new WebhooksOptions()), Time);
         var correlator = new Correlator(
             database,
-            RuleSet.Default,
+            _rules,
             new IncidentStore(database),
             new AgentStore(database),
             outbox,
