@@ -65,17 +65,14 @@ internal sealed class CollectorDatabase : IDisposable
         {
             // A nested write joins the outer transaction (same thread), and the outer one commits.
             var owner = Database.BeginTrans();
+            T result;
             try
             {
-                var result = write(Database);
+                result = write(Database);
                 if (owner)
                 {
                     Database.Commit();
-                    _log.SyncThrough(JournalEnd(), JournalWriteTimeout); // durable before anyone is told it is stored
-                    RunAfterCommit();
                 }
-
-                return result;
             }
             catch
             {
@@ -88,6 +85,22 @@ internal sealed class CollectorDatabase : IDisposable
 
                 throw;
             }
+
+            if (owner)
+            {
+                try
+                {
+                    _log.SyncThrough(JournalEnd(), JournalWriteTimeout); // durable before anyone is told it is stored
+                }
+                finally
+                {
+                    // Committed either way: a failed sync withholds the acks (agents resend, and the
+                    // resent events are duplicates), but what waits for the commit (webhooks) goes on.
+                    RunAfterCommit();
+                }
+            }
+
+            return result;
         }
     }
 
@@ -130,10 +143,11 @@ internal sealed class CollectorDatabase : IDisposable
     /// Where LiteDB's journal ends once its writer has written every page queued so far: pages get
     /// their place at commit, so this covers the commit just made ($database is LiteDB's own view).
     /// </summary>
-    private long JournalEnd()
+    private uint JournalEnd()
     {
+        // LiteDB casts the length to int: its low 32 bits, which DatabaseFile unwraps.
         var size = Database.GetCollection("$database").FindAll().First()["logFileSize"];
-        return size.IsInt32 ? (uint)size.AsInt32 : size.AsInt64; // LiteDB casts the length to int
+        return size.IsInt32 ? (uint)size.AsInt32 : (uint)size.AsInt64;
     }
 
     /// <summary>LiteDB's journal file name for <paramref name="path"/>: "x.db" → "x-log.db".</summary>

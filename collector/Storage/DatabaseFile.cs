@@ -20,7 +20,8 @@ internal sealed class DatabaseFile : Stream
     public DatabaseFile(string path, bool deferSync)
     {
         // No FileStream buffer: LiteDB writes whole 8 KiB pages, and a write must reach the OS
-        // (and so survive kill -9) when LiteDB returns from it. FileShare.Read: one writer only.
+        // (and so survive kill -9) when LiteDB returns from it. FileShare.Read as LiteDB's own file
+        // mode opens it (on Linux an advisory shared lock: it does not keep a second writer out).
         _file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
         _deferSync = deferSync;
 
@@ -44,13 +45,19 @@ internal sealed class DatabaseFile : Stream
     }
 
     /// <summary>
-    /// Waits until the file is written up to <paramref name="end"/> (LiteDB's writer task may still
-    /// hold pages a commit queued), then syncs it. Throws if that takes longer than <paramref name="timeout"/>.
+    /// Waits until the file is written up to the end whose low 32 bits are <paramref name="endLow32"/>
+    /// (LiteDB's writer task may still hold pages a commit queued), then syncs it. Throws if that
+    /// takes longer than <paramref name="timeout"/>.
     /// </summary>
-    public void SyncThrough(long end, TimeSpan timeout)
+    /// <remarks>
+    /// LiteDB reports its journal length as an int. The real end is at or past what is written and
+    /// less than 4 GiB past it (the unwritten pages of one commit), which makes it unique.
+    /// </remarks>
+    public void SyncThrough(uint endLow32, TimeSpan timeout)
     {
         lock (_written)
         {
+            var end = _writtenEnd + ((endLow32 - _writtenEnd) & uint.MaxValue);
             var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
             while (_writtenEnd < end)
             {
