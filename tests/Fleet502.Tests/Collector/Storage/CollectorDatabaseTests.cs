@@ -29,8 +29,7 @@ public sealed class CollectorDatabaseTests : IDisposable
 
             // What a kill -9 leaves is what the OS has: copy the files while the collector still runs.
             // (Plain LiteDB fails this: its writer task is still writing the journal when Commit returns.)
-            File.Copy(path, copy, overwrite: true);
-            File.Copy(CollectorDatabase.LogPath(path), CollectorDatabase.LogPath(copy), overwrite: true);
+            CopyAsKilled(path, copy);
             Assert.True(new FileInfo(CollectorDatabase.LogPath(copy)).Length > 0, "the commits are in the journal, not yet checkpointed");
             using var plain = new LiteDatabase(new ConnectionString { Filename = copy, ReadOnly = true });
             Assert.Equal(Enumerable.Range(0, i + 1), plain.GetCollection("t").FindAll().Select(d => d["_id"].AsInt32).Order());
@@ -54,8 +53,7 @@ public sealed class CollectorDatabaseTests : IDisposable
                 continue;
             }
 
-            File.Copy(path, copy, overwrite: true);
-            File.Copy(CollectorDatabase.LogPath(path), CollectorDatabase.LogPath(copy), overwrite: true);
+            CopyAsKilled(path, copy);
             using var plain = new LiteDatabase(new ConnectionString { Filename = copy, ReadOnly = true });
             Assert.Equal(i + 1, plain.GetCollection("t").Count());
         }
@@ -98,8 +96,7 @@ public sealed class CollectorDatabaseTests : IDisposable
             killed.Write(db => db.GetCollection("t").Insert(new BsonDocument { ["_id"] = i }));
         }
 
-        File.Copy(source, path);
-        File.Copy(CollectorDatabase.LogPath(source), CollectorDatabase.LogPath(path));
+        CopyAsKilled(source, path);
         using var restarted = Open(path);
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
@@ -160,10 +157,16 @@ public sealed class CollectorDatabaseTests : IDisposable
     /// <summary>Copies the database (as a kill -9 would leave it) and tells whether the copy holds the id.</summary>
     private static bool CopyHas(string source, string copy, string id)
     {
-        File.Copy(source, copy, overwrite: true);
-        File.Copy(CollectorDatabase.LogPath(source), CollectorDatabase.LogPath(copy), overwrite: true);
+        CopyAsKilled(source, copy);
         using var plain = new LiteDatabase(new ConnectionString { Filename = copy, ReadOnly = true });
         return plain.GetCollection("t").FindById(id) is not null;
+    }
+
+    /// <summary>The data file and journal as a kill -9 would leave them: what the OS has now.</summary>
+    private static void CopyAsKilled(string source, string copy)
+    {
+        File.Copy(source, copy, overwrite: true);
+        File.Copy(CollectorDatabase.LogPath(source), CollectorDatabase.LogPath(copy), overwrite: true);
     }
 
     private static CollectorDatabase Open(string path) =>
