@@ -130,10 +130,9 @@ public sealed partial class FaultStack : IDisposable
     public async Task ReloadNginxAsync()
     {
         using var reload = new ChildProcess("nginx -s reload", RepoPaths.Nginx, ["-p", Dir.Path, "-c", NginxConfig, "-e", ErrorLog, "-s", "reload"]);
-        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        while (!reload.HasExited)
+        if (!await reload.WaitForExitAsync(TimeSpan.FromSeconds(15)))
         {
-            await Task.Delay(50, wait.Token);
+            throw new TimeoutException("nginx -s reload did not finish\n" + reload.Output);
         }
     }
 

@@ -83,13 +83,8 @@ public sealed class SupervisordBackendTests(ITestOutputHelper output)
     private async Task SupervisorctlAsync(string conf, string verb, string program)
     {
         using var ctl = new ChildProcess("supervisorctl", "/usr/bin/supervisorctl", ["-c", conf, verb, program]);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!ctl.HasExited && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
+        var exited = await ctl.WaitForExitAsync(TimeSpan.FromSeconds(20));
         output.WriteLine(ctl.Output);
-        Assert.True(ctl.HasExited, $"supervisorctl {verb} {program} did not finish");
+        Assert.True(exited, $"supervisorctl {verb} {program} did not finish");
     }
 }

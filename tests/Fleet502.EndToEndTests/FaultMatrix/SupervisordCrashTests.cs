@@ -61,7 +61,9 @@ public sealed class SupervisordCrashTests(ITestOutputHelper output)
 
     private static async Task<int> PidAsync(SupervisedPhpServer backend)
     {
-        var lines = (await backend.CtlAsync("pid")).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return int.Parse(lines[^1], CultureInfo.InvariantCulture);
+        var output = await backend.CtlAsync("pid");
+        var last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        Assert.True(int.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out var pid), "supervisorctl pid printed no pid:\n" + output);
+        return pid;
     }
 }

@@ -48,6 +48,26 @@ public sealed class ChildProcess : IDisposable
 
     public string Output => $"--- {_name} ---\n" + string.Join('\n', _output);
 
+    /// <summary>
+    /// Waits for the exit and for the last output lines: <see cref="HasExited"/> turns true before
+    /// the output events have run, so reading <see cref="Output"/> right after it can miss lines.
+    /// </summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+
+        _process.WaitForExit(); // without a timeout it also waits for the end of redirected output
+        return true;
+    }
+
     /// <summary>Waits for an output line that satisfies <paramref name="match"/>.</summary>
     public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
     {

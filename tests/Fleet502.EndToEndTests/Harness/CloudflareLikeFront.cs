@@ -66,12 +66,7 @@ public sealed class CloudflareLikeFront : IDisposable
     {
         await File.WriteAllTextAsync(_dir.File("nginx.conf"), Config(origin));
         using var reload = new ChildProcess("cdn-front reload", RepoPaths.Nginx, ["-p", _dir.Path, "-c", _dir.File("nginx.conf"), "-e", ErrorLog, "-s", "reload"]);
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!reload.HasExited && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
+        await reload.WaitForExitAsync(TimeSpan.FromSeconds(15));
         await Task.Delay(500); // old workers finish, new ones use the new origin
     }
 

@@ -105,13 +105,7 @@ public sealed class SupervisedPhpServer : IDisposable
     public async Task<string> CtlAsync(string verb, string program)
     {
         using var ctl = new ChildProcess("supervisorctl", "/usr/bin/supervisorctl", ["-c", ConfigPath, verb, program]);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!ctl.HasExited && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        return ctl.HasExited ? ctl.Output : throw new TimeoutException($"supervisorctl {verb} {program} did not finish\n{ctl.Output}");
+        return await ctl.WaitForExitAsync(TimeSpan.FromSeconds(20)) ? ctl.Output : throw new TimeoutException($"supervisorctl {verb} {program} did not finish\n{ctl.Output}");
     }
 
     public static async Task WaitForPortAsync(int port, ChildProcess? process = null, TimeSpan? timeout = null)
