@@ -13,7 +13,8 @@ dotnet publish collector/Fleet502.Collector.csproj -c Release -r linux-x64 --sel
 dotnet build benchmarks/Fleet502.CollectorBench -c Release -nologo -clp:ErrorsOnly >&2
 
 # The replay client plays 1,000 agents on the same 2 cores as the collector: a 128 MiB gen0
-# budget (hex) keeps its GC from taking CPU the collector would otherwise have.
-DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x8000000} \
+# budget (hex) keeps its GC from taking CPU the collector would otherwise have, and so does
+# keeping freed GC memory (no page faults to get it back), as the collector's unit does.
+DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x8000000} DOTNET_GCRetainVM=${DOTNET_GCRetainVM:-1} \
   dotnet benchmarks/Fleet502.CollectorBench/bin/Release/net10.0/fleet502-collector-bench.dll \
   --collector artifacts/collector/fleet502-collector "$@"

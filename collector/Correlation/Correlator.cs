@@ -34,6 +34,9 @@ internal sealed class Correlator
     private readonly Dictionary<string, Incident> _unsaved = new(StringComparer.Ordinal);
     private long _lastFlush;
 
+    // Each reporter's access windows by target, for the incidents' impact (see WindowsOf).
+    private readonly Dictionary<string, WindowIndex> _windows = new(StringComparer.Ordinal);
+
     // Targets parsed once: a storm names the same few thousand targets in every batch.
     private readonly Dictionary<(bool Group, string Unix, string Address, string Host, uint Port), TargetAddress?> _targets = [];
     private readonly Func<UpstreamTarget?, TargetAddress?> _parseTarget;
@@ -431,7 +434,10 @@ internal sealed class Correlator
         incident.OwnerAgentId = owner?.AgentId;
         incident.OwnerHost = owner?.Hostname;
         incident.Tier = verdict.Tier;
-        incident.Hosts.Add(symptom.Reporter.Hostname);
+        if (!incident.Hosts.Contains(symptom.Reporter.Hostname))
+        {
+            incident.Hosts.Add(symptom.Reporter.Hostname); // Contains only reads; Add splits nodes on its way down even when the host is there
+        }
         UpdateTierChain(incident, Tiers.OfReporter(symptom.Reporter.Roles), verdict.Tier);
         Tally(incident, symptom, now);
         UpdateImpact(incident, symptom);
@@ -445,7 +451,7 @@ internal sealed class Correlator
     /// <summary>What every symptom adds, explained anew or a repeat: servers, times, counts, a sample.</summary>
     private static void Tally(Incident incident, Symptom symptom, DateTimeOffset now)
     {
-        if (!string.IsNullOrWhiteSpace(symptom.Error.Server))
+        if (!string.IsNullOrWhiteSpace(symptom.Error.Server) && !incident.Servers.Contains(symptom.Error.Server))
         {
             incident.Servers.Add(symptom.Error.Server);
         }
@@ -467,6 +473,11 @@ internal sealed class Correlator
     /// </summary>
     private static void UpdateTierChain(Incident incident, string reporterTier, string faultTier)
     {
+        if (incident.TierChain.Contains(reporterTier) && (faultTier == Tiers.Unknown || incident.TierChain.Contains(faultTier)))
+        {
+            return; // nearly always: another load balancer of the same incident
+        }
+
         var tiers = incident.TierChain.Append(reporterTier);
         if (faultTier != Tiers.Unknown)
         {
@@ -492,20 +503,15 @@ internal sealed class Correlator
     }
 
     /// <summary>Severity from the reporters' access windows; <paramref name="symptom"/> null: from what is known, without reading windows.</summary>
-    private static void UpdateImpact(Incident incident, Symptom? symptom)
+    private void UpdateImpact(Incident incident, Symptom? symptom)
     {
         // Each reporter's newest access-log figures, summed: one reporter's windows per symptom, not the fleet's.
-        if (symptom is not null && IncidentImpact.FromWindows([symptom.Reporter], symptom.Target, symptom.Time) is { } impact)
+        if (symptom is not null && IncidentImpact.FromWindows(WindowsOf(symptom.Reporter), symptom.Target, symptom.Time) is { } impact)
         {
-            incident.Impact[symptom.Reporter.AgentId] = impact;
+            incident.SetImpact(symptom.Reporter.AgentId, impact);
         }
 
-        if (incident.Impact.Count > 0)
-        {
-            incident.FailedPerSecond = incident.Impact.Values.Sum(i => i.PerSecond);
-            incident.FailureShare = incident.Impact.Values.Sum(i => i.Failed) / Math.Max(1, incident.Impact.Values.Sum(i => i.Total));
-        }
-        else
+        if (!incident.HasImpact)
         {
             // No access log followed: the error log's own counts over the incident's span.
             var seconds = Math.Max(1, (incident.LastSeen - incident.FirstSeen).TotalSeconds);
@@ -513,6 +519,17 @@ internal sealed class Correlator
         }
 
         incident.Severity = IncidentImpact.Severity(incident.FailedPerSecond, incident.FailureShare);
+    }
+
+    /// <summary>The reporter's access windows by target, rebuilt only after they changed.</summary>
+    private WindowIndex WindowsOf(HostState reporter)
+    {
+        if (!_windows.TryGetValue(reporter.AgentId, out var index) || !ReferenceEquals(index.Source, reporter.AccessWindows))
+        {
+            _windows[reporter.AgentId] = index = WindowIndex.Of(reporter.AccessWindows);
+        }
+
+        return index;
     }
 
     private void PublishLiveness(string agentId)

@@ -53,7 +53,12 @@ internal sealed class Incident
     public (DateTimeOffset At, DateTimeOffset SymptomTime) LastExplained { get; set; }
 
     /// <summary>Each reporter's newest access-log impact (kept in memory; the sums are stored).</summary>
-    public Dictionary<string, IncidentImpact.ReporterImpact> Impact { get; } = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IncidentImpact.ReporterImpact> _impact = new(StringComparer.Ordinal);
+
+    // The sums over _impact, kept as it changes: a thousand reporters are not summed on every symptom.
+    private double _perSecond;
+    private double _failed;
+    private double _total;
 
     /// <summary>Hostnames of the agents that reported the symptom.</summary>
     public SortedSet<string> Hosts { get; init; } = new(StringComparer.Ordinal);
@@ -96,6 +101,27 @@ internal sealed class Incident
             $"{Headline}; {ErrorCount} × {(LastStatus > 0 ? LastStatus.ToString(CultureInfo.InvariantCulture) : "errors")} since {FirstSeen.UtcDateTime:HH:mm:ss}");
 
     public IEnumerable<EvidenceItem> Evidence => StateEvidence.Concat(Samples);
+
+    /// <summary>Whether any reporter's access-log windows measured it.</summary>
+    public bool HasImpact => _impact.Count > 0;
+
+    /// <summary>Takes one reporter's newest impact and sets the rate and share over all reporters.</summary>
+    public void SetImpact(string reporterId, IncidentImpact.ReporterImpact impact)
+    {
+        if (_impact.TryGetValue(reporterId, out var old))
+        {
+            _perSecond -= old.PerSecond;
+            _failed -= old.Failed;
+            _total -= old.Total;
+        }
+
+        _impact[reporterId] = impact;
+        _perSecond += impact.PerSecond;
+        _failed += impact.Failed;
+        _total += impact.Total;
+        FailedPerSecond = Math.Max(0, _perSecond);
+        FailureShare = Math.Clamp(_failed / Math.Max(1, _total), 0, 1);
+    }
 
     public void AddSample(EvidenceItem sample)
     {

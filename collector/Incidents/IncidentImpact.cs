@@ -16,34 +16,43 @@ internal static class IncidentImpact
     /// <summary>Statuses counted as failed: what a 502 guide is about.</summary>
     private static readonly uint[] Failed = [500, 502, 503, 504];
 
-    /// <summary>Rate and share over the reporters' newest windows toward the target (null when none).</summary>
-    public static ReporterImpact? FromWindows(IEnumerable<HostState> reporters, TargetAddress target, DateTimeOffset around)
+    /// <summary>
+    /// One reporter's rate and share toward the target, from its newest 10 s period that has windows
+    /// toward it near <paramref name="around"/> (null when none): failed requests of those windows
+    /// over all the reporter's requests in that period.
+    /// </summary>
+    public static ReporterImpact? FromWindows(WindowIndex reporter, TargetAddress target, DateTimeOffset around)
     {
-        double perSecond = 0;
-        ulong failed = 0;
-        ulong total = 0;
-        var any = false;
-        foreach (var reporter in reporters)
+        var age = Diagnosis.Rules.UpstreamTimeoutRule.WindowAge;
+        DateTimeOffset? newest = null;
+        foreach (var w in reporter.Toward(target))
         {
-            var toward = Diagnosis.Rules.UpstreamTimeoutRule.Windows(reporter, target, around).ToList();
-            if (toward.Count == 0)
+            var start = w.Value.Start.ToDateTimeOffset();
+            if (w.At >= around - age && w.At <= around + age && (newest is null || start > newest))
             {
-                continue;
+                newest = start;
             }
-
-            // One 10 s period: the newest one that has windows toward the target.
-            var start = toward.Max(w => w.Value.Start.ToDateTimeOffset());
-            var period = reporter.AccessWindows.Values.Where(w => w.Value.Start.ToDateTimeOffset() == start).ToList();
-            var seconds = Math.Max(1u, period.Max(w => w.Value.Seconds));
-            var bad = toward.Where(w => w.Value.Start.ToDateTimeOffset() == start)
-                .Sum(w => Failed.Sum(code => (double)w.Value.Statuses.GetValueOrDefault(code)));
-            perSecond += bad / seconds;
-            failed += (ulong)bad;
-            total += period.Aggregate(0UL, (sum, w) => sum + w.Value.Requests);
-            any = true;
         }
 
-        return any ? new ReporterImpact(perSecond, failed, total) : null;
+        if (newest is not { } period)
+        {
+            return null;
+        }
+
+        double bad = 0;
+        foreach (var w in reporter.Toward(target))
+        {
+            if (w.At >= around - age && w.At <= around + age && w.Value.Start.ToDateTimeOffset() == period)
+            {
+                foreach (var code in Failed)
+                {
+                    bad += w.Value.Statuses.GetValueOrDefault(code);
+                }
+            }
+        }
+
+        var (requests, seconds) = reporter.Period(period);
+        return new ReporterImpact(bad / Math.Max(1u, seconds), bad, requests);
     }
 
     /// <summary>One reporter's failed requests per second, failed and total requests of its newest period.</summary>

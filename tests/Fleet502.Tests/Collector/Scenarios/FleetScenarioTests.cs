@@ -165,6 +165,38 @@ public sealed class FleetScenarioTests
     }
 
     [Fact]
+    public async Task Impact_SumsEachLoadBalancersNewestPeriod_AndANewerPeriodReplacesTheOlder()
+    {
+        await using var fleet = await ScriptedFleet.StartAsync();
+        var lb1 = await fleet.ConnectAsync("lb-1", "load_balancer", "192.0.2.1");
+        var lb2 = await fleet.ConnectAsync("lb-2", "load_balancer", "192.0.2.2");
+        var start = fleet.Now.AddSeconds(-10);
+        await lb1.SendAsync(
+            new Event { AccessWindow = Window("shop.example.com", App, start, requests: 100, (200, 70), (504, 30)) },
+            new Event { AccessWindow = Window("static.example.com", "10.0.0.9:80", start, requests: 900, (200, 900)) },
+            Failure(Cause.UpstreamTimeout, App, fleet.Now, status: 504));
+        await lb2.SendAsync(
+            new Event { AccessWindow = Window("shop.example.com", App, start, requests: 1000, (200, 980), (502, 10), (504, 10)) },
+            Failure(Cause.UpstreamTimeout, App, fleet.Now, status: 504));
+
+        var incident = Assert.Single(await fleet.IncidentsAsync());
+        Assert.Equal(5.0, incident.GetProperty("failed_per_second").GetDouble()); // (30 + 20) failed in 10 s
+        Assert.Equal(0.025, incident.GetProperty("failure_share").GetDouble(), 9); // of 1,000 + 1,000 requests
+        Assert.Equal("major", incident.GetProperty("severity").GetString());
+
+        // lb-1's next period: 300 of its 1,000 requests fail. Its older figures go, lb-2's stay.
+        fleet.Time.Advance(TimeSpan.FromSeconds(10));
+        await lb1.SendAsync(
+            new Event { AccessWindow = Window("shop.example.com", App, start.AddSeconds(10), requests: 1000, (200, 700), (504, 300)) },
+            Failure(Cause.UpstreamTimeout, App, fleet.Now, status: 504));
+
+        incident = Assert.Single(await fleet.IncidentsAsync());
+        Assert.Equal(32.0, incident.GetProperty("failed_per_second").GetDouble()); // 30/s + 2/s
+        Assert.Equal(0.16, incident.GetProperty("failure_share").GetDouble(), 9); // (300 + 20) of (1,000 + 1,000)
+        Assert.Equal("major", incident.GetProperty("severity").GetString());
+    }
+
+    [Fact]
     public async Task NoLiveUpstreams_SaysWhichServersAreDown()
     {
         await using var fleet = await ScriptedFleet.StartAsync();
