@@ -20,10 +20,20 @@ public sealed record TargetAddress(TargetKind Kind, string Text, string? Host, i
     /// <summary>True when the address only means something on the host that used it.</summary>
     public bool IsHostLocal => Kind == TargetKind.Unix || IsLoopback;
 
+    /// <summary>
+    /// Whether <see cref="FromProto"/> reads a target from it, without parsing anything: the
+    /// collector checks every received error with it.
+    /// </summary>
+    public static bool IsUsable([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] UpstreamTarget? target) =>
+        target is not null && (target.IsGroup
+            ? !string.IsNullOrWhiteSpace(target.Address)
+            : !string.IsNullOrWhiteSpace(target.UnixPath) || !string.IsNullOrWhiteSpace(target.Address)
+                || (!string.IsNullOrWhiteSpace(target.Host) && target.Port is > 0 and <= 65535));
+
     /// <summary>Reads the proto target; null when it names nothing usable.</summary>
     public static TargetAddress? FromProto(UpstreamTarget? target)
     {
-        if (target is null)
+        if (!IsUsable(target))
         {
             return null;
         }

@@ -33,7 +33,7 @@ internal static class EventValidator
 
     private static string? CheckUpstreamError(UpstreamError error)
     {
-        if (TargetAddress.FromProto(error.Target) is null)
+        if (!TargetAddress.IsUsable(error.Target))
         {
             return "upstream_error names no target";
         }

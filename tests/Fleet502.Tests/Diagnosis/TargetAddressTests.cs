@@ -38,4 +38,25 @@ public sealed class TargetAddressTests
         Assert.Null(TargetAddress.FromProto(new UpstreamTarget { Scheme = "http" }));
         Assert.Null(TargetAddress.FromProto(new UpstreamTarget { IsGroup = true }));
     }
+
+    public static TheoryData<UpstreamTarget> Targets() =>
+    [
+        new() { Scheme = "http" },
+        new() { IsGroup = true },
+        new() { IsGroup = true, Address = "  " },
+        new() { IsGroup = true, Address = "backend" },
+        new() { UnixPath = "/run/php/php8.2-fpm.sock" },
+        new() { UnixPath = " " },
+        new() { Address = "127.0.0.1:3000" },
+        new() { Address = "not an address" },
+        new() { Host = "app-1", Port = 3000 },
+        new() { Host = "app-1", Port = 0 },
+        new() { Host = "app-1", Port = 70000 },
+        new() { Host = " ", Port = 3000 },
+    ];
+
+    [Theory]
+    [MemberData(nameof(Targets))]
+    public void IsUsable_AgreesWithFromProto(UpstreamTarget target) =>
+        Assert.Equal(TargetAddress.FromProto(target) is not null, TargetAddress.IsUsable(target));
 }
