@@ -11,6 +11,7 @@ internal sealed class CollectorDatabase : IDisposable
 {
     public const string Agents = "agents";
     public const string EventChunks = "event_chunks";
+    /// <summary>Log lines stored by older collectors (see <see cref="LineIndex"/>): only read and expired.</summary>
     public const string Lines = "lines";
 
     /// <summary>One document per event, as collectors before chunks stored them: only expired by retention.</summary>
@@ -167,7 +168,7 @@ internal sealed class CollectorDatabase : IDisposable
     private void EnsureIndexes()
     {
         Collection(EventChunks).EnsureIndex("tkey"); // _id is "agent/first seq"; tkey (newest time + id) is unique
-        Collection(Lines).EnsureIndex("tkey");
+        Collection(EventChunks).EnsureIndex(LineIndex.IndexName, LineIndex.IndexExpression);
 
         var incidents = Collection(Incidents);
         incidents.EnsureIndex("status");

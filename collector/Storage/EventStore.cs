@@ -73,16 +73,19 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
             }
         }
 
-        if (prepared is not null && kept.Count == batch.Count && prepared.Count == batch.Count)
+        var chunks = prepared is not null && kept.Count == batch.Count && prepared.Count == batch.Count
+            ? [ToDocument(agentId, prepared, now)]
+            : CutChunks(agentId, kept, now);
+        if (lines.TakeAdded() is { } added)
         {
-            _chunks.Insert(ToDocument(agentId, prepared, now));
-        }
-        else
-        {
-            WriteChunks(agentId, kept, now);
+            chunks[0][LineIndex.Field] = added; // a line is only added with its event, so there is a chunk
         }
 
-        lines.Flush(now);
+        foreach (var chunk in chunks)
+        {
+            _chunks.Insert(chunk);
+        }
+
         // The newest chunk ends at lastSeq unless its last events were duplicates: then the agent's document says so.
         agents.SetProgress(agentId, lastSeq, now, carried: kept.Count > 0 && kept[^1].Event.Seq == lastSeq);
         return new AppendResult(stored, lastSeq, duplicates, rejected);
@@ -161,24 +164,20 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
     }
 
     /// <summary>One chunk per UTC hour the events fall in (a batch is nearly always one).</summary>
-    private void WriteChunks(string agentId, List<CheckedEvent> kept, DateTimeOffset now)
+    private static List<BsonDocument> CutChunks(string agentId, List<CheckedEvent> kept, DateTimeOffset now)
     {
         if (kept.Count == 0)
         {
-            return;
+            return [];
         }
 
         var first = Hour(kept[0], now);
         if (kept.TrueForAll(e => Hour(e, now) == first))
         {
-            _chunks.Insert(ToDocument(agentId, PrepareChunk(kept, now), now));
-            return;
+            return [ToDocument(agentId, PrepareChunk(kept, now), now)];
         }
 
-        foreach (var hour in kept.GroupBy(e => Hour(e, now)))
-        {
-            _chunks.Insert(ToDocument(agentId, PrepareChunk(hour.ToList(), now), now));
-        }
+        return [.. kept.GroupBy(e => Hour(e, now)).Select(hour => ToDocument(agentId, PrepareChunk(hour.ToList(), now), now))];
     }
 
     private static long Hour(CheckedEvent item, DateTimeOffset now) => Time(item, now).ToUnixTimeSeconds() / 3600;

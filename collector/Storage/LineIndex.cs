@@ -4,44 +4,57 @@ using LiteDB;
 namespace Fleet502.Collector.Storage;
 
 /// <summary>
-/// Which log lines each agent's stored events were read from, for ever (until retention): the
-/// collector's second de-duplication, for an agent killed before its checkpoint moved that reads
+/// Which log lines each agent's stored events were read from, for as long as those events are kept:
+/// the collector's second de-duplication, for an agent killed before its checkpoint moved that reads
 /// the same lines again under new seqs. A line is (file device, inode, generation, offset).
 /// </summary>
 /// <remarks>
-/// Kept per 256 KiB stretch of a file: each commit inserts, per stretch it added to, one small
-/// document with the offsets it added (the <c>lines</c> collection, id "agent|file|stretch|part"),
-/// so a storm's events cost one small insert per agent file per commit instead of an index entry
-/// each, and nothing is rewritten. The stretches in use stay cached; a cache miss reads the
-/// stretch's parts by id prefix. Only used under the database's write lock.
+/// Kept per 256 KiB stretch of a file, in the event chunks themselves: each chunk lists, per stretch
+/// its commit added lines to, the offsets it added (<c>lines: [{ s: "agent|dev:inode:gen|n", o: bytes }]</c>),
+/// under a multikey index on the stretch ids. A storm's lines then cost one index entry per agent file
+/// per commit, commit with their events, and go with them at retention. The stretches in use stay
+/// cached; a cache miss reads the chunks that name the stretch. Older collectors kept the offsets
+/// in a <c>lines</c> collection of their own: read too when it exists, and emptied by retention.
+/// Only used under the database's write lock.
 /// </remarks>
 internal sealed class LineIndex
 {
-    /// <summary>Bytes of a file one document covers: about a thousand nginx error lines.</summary>
+    /// <summary>The chunk field that holds the lines its commit added.</summary>
+    public const string Field = "lines";
+
+    /// <summary>The multikey index over the stretch ids of <see cref="Field"/>.</summary>
+    public const string IndexName = "line_stretch";
+
+    public const string IndexExpression = "$.lines[*].s";
+
+    /// <summary>Bytes of a file one stretch covers: about a thousand nginx error lines.</summary>
     private const int StretchBits = 18;
 
     /// <summary>Stretches kept in memory; the least recently used half goes when it is exceeded.</summary>
     private const int MaxCached = 16_384;
 
-    private readonly ILiteCollection<BsonDocument> _lines;
+    private readonly CollectorDatabase _database;
+    private readonly ILiteCollection<BsonDocument> _chunks;
     private readonly Dictionary<StretchKey, Stretch> _cache = [];
     private readonly List<Stretch> _dirty = [];
-    private readonly BsonExpression _partsOf = BsonExpression.Create("_id BETWEEN @0 AND @1");
+    private readonly BsonExpression _chunksNaming = BsonExpression.Create(IndexExpression + " ANY = @0");
+    private readonly BsonExpression _legacyParts = BsonExpression.Create("_id BETWEEN @0 AND @1");
     private long _clock;
 
     public LineIndex(CollectorDatabase database)
     {
-        _lines = database.Collection(CollectorDatabase.Lines);
+        _database = database;
+        _chunks = database.Collection(CollectorDatabase.EventChunks);
         database.RolledBack += Reset;
     }
 
     /// <summary>
-    /// Records the line; false when it was recorded before (the event is a duplicate). Written to
-    /// the database by <see cref="Flush"/>, in the same transaction as the events.
+    /// Records the line; false when it was recorded before (the event is a duplicate). Goes into the
+    /// database with the next chunk, through <see cref="TakeAdded"/>.
     /// </summary>
     public bool TryAdd(string agentId, ulong device, ulong inode, uint generation, long offset)
     {
-        // No string per line: the stretch's document id is made only when it is read or written.
+        // No string per line: the stretch's id is made only when it is read or written.
         var key = new StretchKey(agentId, device, inode, generation, offset >> StretchBits);
         if (!_cache.TryGetValue(key, out var stretch))
         {
@@ -64,22 +77,25 @@ internal sealed class LineIndex
         return true;
     }
 
-    /// <summary>Writes the stretches changed since the last flush; call inside the events' write.</summary>
-    public void Flush(DateTimeOffset now)
+    /// <summary>
+    /// The lines added since the last call, as the <see cref="Field"/> of the chunk that stores their
+    /// events (null when none); call inside the events' write.
+    /// </summary>
+    public BsonArray? TakeAdded()
     {
-        foreach (var stretch in _dirty)
+        BsonArray? added = null;
+        if (_dirty.Count > 0)
         {
-            var id = $"{stretch.Id}|{Guid.CreateVersion7(now):N}";
-            _lines.Insert(new BsonDocument
+            added = [];
+            foreach (var stretch in _dirty)
             {
-                ["_id"] = id,
-                ["tkey"] = $"{BsonTime.Key(now)}|{id}",
-                ["offsets"] = stretch.TakeAdded(),
-            });
-            stretch.Dirty = false;
+                added.Add(new BsonDocument { ["s"] = stretch.Id, ["o"] = stretch.TakeAdded() });
+                stretch.Dirty = false;
+            }
+
+            _dirty.Clear();
         }
 
-        _dirty.Clear();
         if (_cache.Count > MaxCached)
         {
             foreach (var old in _cache.Values.OrderBy(s => s.LastUsed).Take(_cache.Count / 2).ToList())
@@ -87,6 +103,8 @@ internal sealed class LineIndex
                 _cache.Remove(old.Key);
             }
         }
+
+        return added;
     }
 
     /// <summary>Forgets the cache: after a rolled-back write it may hold lines that were not stored.</summary>
@@ -96,10 +114,15 @@ internal sealed class LineIndex
         _dirty.Clear();
     }
 
-    /// <summary>Forgets the lines stored before <paramref name="cutoff"/> (retention, with their events).</summary>
+    /// <summary>
+    /// Forgets what retention removed: the lines went with their chunks; the old collection's parts
+    /// stored before <paramref name="cutoff"/> go here.
+    /// </summary>
     public int DeleteOlderThan(DateTimeOffset cutoff)
     {
-        var deleted = _lines.DeleteMany(Query.LT("tkey", BsonTime.Key(cutoff)));
+        var deleted = _database.Database.CollectionExists(CollectorDatabase.Lines)
+            ? _database.Collection(CollectorDatabase.Lines).DeleteMany(Query.LT("tkey", BsonTime.Key(cutoff)))
+            : 0;
         Reset();
         return deleted;
     }
@@ -107,17 +130,31 @@ internal sealed class LineIndex
     private Stretch Load(StretchKey key)
     {
         var stretch = new Stretch(key);
-        // A compiled expression with parameters: LiteDB compiles a Query.StartsWith anew on each call.
-        _partsOf.Parameters["0"] = stretch.Id + "|";
-        _partsOf.Parameters["1"] = stretch.Id + "|~";
-        foreach (var part in _lines.Find(_partsOf))
+        // Compiled expressions with parameters: LiteDB compiles a Query anew on each call.
+        _chunksNaming.Parameters["0"] = stretch.Id;
+        foreach (var chunk in _chunks.Find(_chunksNaming))
         {
-            if (part["_id"].AsString.Length != stretch.Id.Length + 33)
+            foreach (var part in chunk[Field].AsArray)
             {
-                continue; // "|" and a 32-digit part id: anything longer is another stretch whose key starts with this one
+                if (part["s"] == stretch.Id)
+                {
+                    stretch.Read(part["o"].AsBinary);
+                }
             }
+        }
 
-            stretch.Read(part["offsets"].AsBinary);
+        if (_database.Database.CollectionExists(CollectorDatabase.Lines))
+        {
+            _legacyParts.Parameters["0"] = stretch.Id + "|";
+            _legacyParts.Parameters["1"] = stretch.Id + "|~";
+            foreach (var part in _database.Collection(CollectorDatabase.Lines).Find(_legacyParts))
+            {
+                // "|" and a 32-digit part id: anything longer is another stretch whose key starts with this one.
+                if (part["_id"].AsString.Length == stretch.Id.Length + 33)
+                {
+                    stretch.Read(part["offsets"].AsBinary);
+                }
+            }
         }
 
         return stretch;
@@ -132,7 +169,7 @@ internal sealed class LineIndex
 
         public StretchKey Key { get; } = key;
 
-        /// <summary>The prefix of its parts' document ids.</summary>
+        /// <summary>Its id in the chunks' <see cref="Field"/>.</summary>
         public string Id { get; } = string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{key.Agent}|{key.Device}:{key.Inode}:{key.Generation}|{key.Number}");
 
