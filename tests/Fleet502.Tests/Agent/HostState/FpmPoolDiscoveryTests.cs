@@ -66,7 +66,16 @@ public sealed class FpmPoolDiscoveryTests : IAsyncLifetime
         // Only the pool that sets pm.status_path can be sampled; asked on its pm.status_listen.
         var reader = Assert.Single(readers);
         Assert.Equal("unix:" + _dir.Combine("shop-status.sock"), reader.Endpoint.Text);
+        // php-fpm answers on the status socket before its scoreboard lists the static workers it is
+        // still starting (a loaded CI machine showed 0): ask again until they are there.
         var status = await reader.ReadAsync(default);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (status.Reachable && status.TotalProcesses < 3 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            status = await reader.ReadAsync(default);
+        }
+
         Assert.True(status.Reachable, status.Error);
         Assert.Equal("shop", status.Pool);
         Assert.Equal("static", status.ProcessManager);
