@@ -56,9 +56,12 @@ internal sealed class Incident
     private readonly Dictionary<string, IncidentImpact.ReporterImpact> _impact = new(StringComparer.Ordinal);
 
     // The sums over _impact, kept as it changes: a thousand reporters are not summed on every symptom.
+    // Summed anew every ResumEvery updates, so rounding cannot pile up in a long incident.
+    private const int ResumEvery = 4096;
     private double _perSecond;
     private double _failed;
     private double _total;
+    private int _impactUpdates;
 
     /// <summary>Hostnames of the agents that reported the symptom.</summary>
     public SortedSet<string> Hosts { get; init; } = new(StringComparer.Ordinal);
@@ -119,8 +122,17 @@ internal sealed class Incident
         _perSecond += impact.PerSecond;
         _failed += impact.Failed;
         _total += impact.Total;
-        FailedPerSecond = Math.Max(0, _perSecond);
-        FailureShare = Math.Clamp(_failed / Math.Max(1, _total), 0, 1);
+        if (++_impactUpdates % ResumEvery == 0)
+        {
+            (_perSecond, _failed, _total) = (0, 0, 0);
+            foreach (var each in _impact.Values)
+            {
+                (_perSecond, _failed, _total) = (_perSecond + each.PerSecond, _failed + each.Failed, _total + each.Total);
+            }
+        }
+
+        FailedPerSecond = _perSecond;
+        FailureShare = _failed / Math.Max(1, _total);
     }
 
     public void AddSample(EvidenceItem sample)

@@ -20,6 +20,11 @@ internal sealed class WindowIndex
         foreach (var window in source.Values)
         {
             var w = window.Value;
+            if (!HasStart(w))
+            {
+                continue; // the validator rejects these; a database written before it may still replay one
+            }
+
             // The names UpstreamTimeoutRule.Windows matches a target's text against.
             Add(w.Upstream, window);
             Add(w.UpstreamGroup, window);
@@ -45,6 +50,10 @@ internal sealed class WindowIndex
 
     /// <summary>All requests of the windows of one period, and its longest window in seconds.</summary>
     public (ulong Requests, uint Seconds) Period(DateTimeOffset start) => _periods.GetValueOrDefault(start);
+
+    // Timestamp.ToDateTimeOffset throws outside 0001-01-01..9999-12-31 or for unnormalized nanos.
+    private static bool HasStart(AccessWindow window) =>
+        window.Start is { Nanos: >= 0 and <= 999_999_999 } start && start.Seconds is >= -62_135_596_800 and <= 253_402_300_799;
 
     private void Add(string name, Timed<AccessWindow> window)
     {

@@ -27,6 +27,7 @@ internal static class EventValidator
             Event.BodyOneofCase.None => "no body this collector knows",
             Event.BodyOneofCase.UpstreamError => CheckUpstreamError(e.UpstreamError),
             Event.BodyOneofCase.ListenerSnapshot => CheckListeners(e.ListenerSnapshot),
+            Event.BodyOneofCase.AccessWindow when !IsValidTime(e.AccessWindow.Start) => "access_window start is missing or out of range",
             _ => null, // heartbeats and state no rule reads yet: stored as they are
         };
     }

@@ -78,7 +78,9 @@ internal sealed class EventStore(CollectorDatabase database, AgentStore agents, 
             : CutChunks(agentId, kept, now);
         if (lines.TakeAdded() is { } added)
         {
-            chunks[0][LineIndex.Field] = added; // a line is only added with its event, so there is a chunk
+            // A line is only added with its event, so there is a chunk; the newest one (by tkey) is
+            // the last of a batch split across hours to expire.
+            chunks.MaxBy(c => c["tkey"].AsString)![LineIndex.Field] = added;
         }
 
         foreach (var chunk in chunks)

@@ -115,17 +115,14 @@ internal sealed class LineIndex
     }
 
     /// <summary>
-    /// Forgets what retention removed: the lines went with their chunks; the old collection's parts
-    /// stored before <paramref name="cutoff"/> go here.
+    /// Expires the old collection's parts stored before <paramref name="cutoff"/>; the chunks' lines
+    /// go with their chunks. The cache is kept: the stretches in use are recent, and one that still
+    /// remembers an expired line only drops a re-read of it, which is what de-duplication is for.
     /// </summary>
-    public int DeleteOlderThan(DateTimeOffset cutoff)
-    {
-        var deleted = _database.Database.CollectionExists(CollectorDatabase.Lines)
+    public int DeleteOlderThan(DateTimeOffset cutoff) =>
+        _database.Database.CollectionExists(CollectorDatabase.Lines)
             ? _database.Collection(CollectorDatabase.Lines).DeleteMany(Query.LT("tkey", BsonTime.Key(cutoff)))
             : 0;
-        Reset();
-        return deleted;
-    }
 
     private Stretch Load(StretchKey key)
     {

@@ -39,24 +39,27 @@ public sealed class TargetAddressTests
         Assert.Null(TargetAddress.FromProto(new UpstreamTarget { IsGroup = true }));
     }
 
-    public static TheoryData<UpstreamTarget> Targets() =>
-    [
-        new() { Scheme = "http" },
-        new() { IsGroup = true },
-        new() { IsGroup = true, Address = "  " },
-        new() { IsGroup = true, Address = "backend" },
-        new() { UnixPath = "/run/php/php8.2-fpm.sock" },
-        new() { UnixPath = " " },
-        new() { Address = "127.0.0.1:3000" },
-        new() { Address = "not an address" },
-        new() { Host = "app-1", Port = 3000 },
-        new() { Host = "app-1", Port = 0 },
-        new() { Host = "app-1", Port = 70000 },
-        new() { Host = " ", Port = 3000 },
-    ];
+    public static TheoryData<UpstreamTarget, bool> Targets() => new()
+    {
+        { new() { Scheme = "http" }, false },
+        { new() { IsGroup = true }, false },
+        { new() { IsGroup = true, Address = "  " }, false },
+        { new() { IsGroup = true, Address = "backend" }, true },
+        { new() { UnixPath = "/run/php/php8.2-fpm.sock" }, true },
+        { new() { UnixPath = " " }, false },
+        { new() { Address = "127.0.0.1:3000" }, true },
+        { new() { Address = "not an address" }, true }, // a group name: nothing to check, still a target
+        { new() { Host = "app-1", Port = 3000 }, true },
+        { new() { Host = "app-1", Port = 0 }, false },
+        { new() { Host = "app-1", Port = 70000 }, false },
+        { new() { Host = " ", Port = 3000 }, false },
+    };
 
     [Theory]
     [MemberData(nameof(Targets))]
-    public void IsUsable_AgreesWithFromProto(UpstreamTarget target) =>
-        Assert.Equal(TargetAddress.FromProto(target) is not null, TargetAddress.IsUsable(target));
+    public void IsUsable_SaysWhetherFromProtoReadsATarget(UpstreamTarget target, bool usable)
+    {
+        Assert.Equal(usable, TargetAddress.IsUsable(target));
+        Assert.Equal(usable, TargetAddress.FromProto(target) is not null);
+    }
 }

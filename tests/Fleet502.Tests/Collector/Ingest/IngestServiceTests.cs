@@ -160,15 +160,16 @@ public sealed class IngestServiceTests : IAsyncLifetime
             new Event { Seq = 4, Time = Timestamp.FromDateTimeOffset(T0), UpstreamError = new UpstreamError { Cause = Cause.BackendDown } }, // no target
             new Event { Seq = 5, Time = new Timestamp { Seconds = -5 }, Heartbeat = new Heartbeat() },          // time before 2000
             Listeners(6, T0, new Listener { Transport = Transport.Tcp4, Address = "0.0.0.0", Port = 70000 }),  // port out of range
-            Refused(7, T0.AddSeconds(1), "127.0.0.1:3000", count: 3));
+            new Event { Seq = 7, Time = Timestamp.FromDateTimeOffset(T0), AccessWindow = new AccessWindow { Upstream = "127.0.0.1:3000", Requests = 9 } }, // no start
+            Refused(8, T0.AddSeconds(1), "127.0.0.1:3000", count: 3));
 
-        Assert.Equal(7ul, ack); // rejected events are handled too: the agent must not resend them forever
+        Assert.Equal(8ul, ack); // rejected events are handled too: the agent must not resend them forever
         var stored = Events.ForAgent("web-1");
-        Assert.Equal([1ul, 2ul, 3ul, 4ul, 5ul, 6ul, 7ul], stored.Select(e => e.Seq));
+        Assert.Equal([1ul, 2ul, 3ul, 4ul, 5ul, 6ul, 7ul, 8ul], stored.Select(e => e.Seq));
         var incident = Assert.Single(await _collector.IncidentsAsync());
-        Assert.Equal(5, incident.GetProperty("error_count").GetInt64());
-        Assert.Equal(5, _collector.Logs.Entries.Count(e => e.EventId == 203)); // seq 2, 0, 4, 5, 6
-        Assert.Equal(8ul, await agent.SendAsync(Heartbeat(8, T0))); // the stream goes on
+        Assert.Equal(5, incident.GetProperty("error_count").GetInt64()); // the errors after the bad window count too
+        Assert.Equal(6, _collector.Logs.Entries.Count(e => e.EventId == 203)); // seq 2, 0, 4, 5, 6, 7
+        Assert.Equal(9ul, await agent.SendAsync(Heartbeat(9, T0))); // the stream goes on
     }
 
     [Fact]

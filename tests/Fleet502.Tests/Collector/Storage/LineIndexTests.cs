@@ -51,6 +51,23 @@ public sealed class LineIndexTests : IDisposable
     }
 
     [Fact]
+    public void ABatchSplitAcrossHours_KeepsItsLinesUntilItsNewestChunkExpires()
+    {
+        var path = _dir.File("split.db");
+        using (var store = Store.Open(path))
+        {
+            // A spooled backlog: seq 1 was logged 8 days ago, seq 2 now (two chunks, one per hour).
+            store.Append(Line(1, offset: 100, time: T0.AddDays(-8)), Line(2, offset: 200));
+            Assert.Equal(1, store.Events.DeleteOlderThan(T0.AddDays(-7)));
+        }
+
+        using var reopened = Store.Open(path);
+        var resent = reopened.Append(Line(3, offset: 200));
+        Assert.Empty(resent.Stored); // seq 2's line is still known
+        Assert.Equal(1, resent.Duplicates);
+    }
+
+    [Fact]
     public void ACacheMiss_ReadsTheChunksThroughTheStretchIndex_NotAScan()
     {
         using var store = Store.Open(_dir.File("plan.db"));
@@ -88,9 +105,9 @@ public sealed class LineIndexTests : IDisposable
         Assert.Equal(2, after.Append(Line(3, offset: 100), Line(4, offset: 200)).Stored.Count); // nothing of them is kept
     }
 
-    private static Event Line(ulong seq, long offset, ulong inode = 77, uint generation = 0)
+    private static Event Line(ulong seq, long offset, ulong inode = 77, uint generation = 0, DateTimeOffset? time = null)
     {
-        var e = Refused(seq, T0, "127.0.0.1:3000");
+        var e = Refused(seq, time ?? T0, "127.0.0.1:3000");
         e.Source = new SourceRef { Path = "/var/log/nginx/error.log", Device = 2049, Inode = inode, Generation = generation, Offset = offset };
         return e;
     }
