@@ -25,30 +25,29 @@ internal static class IncidentImpact
     {
         var age = Diagnosis.Rules.UpstreamTimeoutRule.WindowAge;
         DateTimeOffset? newest = null;
+        double bad = 0;
         foreach (var w in reporter.Toward(target))
         {
             var start = w.Value.Start.ToDateTimeOffset();
-            if (w.At >= around - age && w.At <= around + age && (newest is null || start > newest))
+            if (w.At < around - age || w.At > around + age || start < newest)
             {
-                newest = start;
+                continue;
+            }
+
+            if (start > newest || newest is null)
+            {
+                (newest, bad) = (start, 0); // a newer period: only its windows count
+            }
+
+            foreach (var code in Failed)
+            {
+                bad += w.Value.Statuses.GetValueOrDefault(code);
             }
         }
 
         if (newest is not { } period)
         {
             return null;
-        }
-
-        double bad = 0;
-        foreach (var w in reporter.Toward(target))
-        {
-            if (w.At >= around - age && w.At <= around + age && w.Value.Start.ToDateTimeOffset() == period)
-            {
-                foreach (var code in Failed)
-                {
-                    bad += w.Value.Statuses.GetValueOrDefault(code);
-                }
-            }
         }
 
         var (requests, seconds) = reporter.Period(period);

@@ -39,12 +39,15 @@ internal sealed class LineIndex
     private readonly List<Stretch> _dirty = [];
     private readonly BsonExpression _chunksNaming = BsonExpression.Create(IndexExpression + " ANY = @0");
     private readonly BsonExpression _legacyParts = BsonExpression.Create("_id BETWEEN @0 AND @1");
+    private readonly bool _legacy;
     private long _clock;
 
     public LineIndex(CollectorDatabase database)
     {
         _database = database;
         _chunks = database.Collection(CollectorDatabase.EventChunks);
+        // Only older collectors create it, so it is looked up once, not on every cache miss.
+        _legacy = database.Database.CollectionExists(CollectorDatabase.Lines);
         database.RolledBack += Reset;
     }
 
@@ -120,7 +123,7 @@ internal sealed class LineIndex
     /// remembers an expired line only drops a re-read of it, which is what de-duplication is for.
     /// </summary>
     public int DeleteOlderThan(DateTimeOffset cutoff) =>
-        _database.Database.CollectionExists(CollectorDatabase.Lines)
+        _legacy
             ? _database.Collection(CollectorDatabase.Lines).DeleteMany(Query.LT("tkey", BsonTime.Key(cutoff)))
             : 0;
 
@@ -140,7 +143,7 @@ internal sealed class LineIndex
             }
         }
 
-        if (_database.Database.CollectionExists(CollectorDatabase.Lines))
+        if (_legacy)
         {
             _legacyParts.Parameters["0"] = stretch.Id + "|";
             _legacyParts.Parameters["1"] = stretch.Id + "|~";

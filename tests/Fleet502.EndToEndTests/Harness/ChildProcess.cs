@@ -49,8 +49,9 @@ public sealed class ChildProcess : IDisposable
     public string Output => $"--- {_name} ---\n" + string.Join('\n', _output);
 
     /// <summary>
-    /// Waits for the exit and for the last output lines: <see cref="HasExited"/> turns true before
-    /// the output events have run, so reading <see cref="Output"/> right after it can miss lines.
+    /// Waits for the exit and for the last output lines (Process.WaitForExitAsync waits for the end
+    /// of redirected output): <see cref="HasExited"/> turns true before the output events have run,
+    /// so reading <see cref="Output"/> right after it can miss lines.
     /// </summary>
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
     {
@@ -58,14 +59,12 @@ public sealed class ChildProcess : IDisposable
         try
         {
             await _process.WaitForExitAsync(wait.Token);
+            return true;
         }
         catch (OperationCanceledException)
         {
             return false;
         }
-
-        _process.WaitForExit(); // without a timeout it also waits for the end of redirected output
-        return true;
     }
 
     /// <summary>Waits for an output line that satisfies <paramref name="match"/>.</summary>
